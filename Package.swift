@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+// authd: a JWT authentication server compatible with djangorestframework-simplejwt.
+// Layering (each arrow is an allowed import):
+//   JWT, Passwords -> AuthCrypto -> COpenSSL      JSON (pure Swift, no C)
+// Only AuthCrypto talks to OpenSSL; everything above it sees Swift types.
+import PackageDescription
+
+let strictSwift: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "authd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "JWT", targets: ["JWT"]),
+        .library(name: "Passwords", targets: ["Passwords"]),
+    ],
+    targets: [
+        // Native libraries, one system-library target each (Debian's -dev packages).
+        .systemLibrary(
+            name: "CLibevent", pkgConfig: "libevent_pthreads",
+            providers: [.apt(["libevent-dev"]), .brew(["libevent"])]),
+        .systemLibrary(
+            name: "CLibpq", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
+        .systemLibrary(
+            name: "COpenSSL", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
+        // C helpers for what Swift cannot import (macros, variadics).
+        .target(name: "CShims", dependencies: ["COpenSSL"]),
+
+        // Pure Swift JSON reader/writer for attacker-controlled bytes.
+        .target(name: "JSON", swiftSettings: strictSwift),
+        // The one Swift module over OpenSSL: digests, HMAC, PBKDF2, keys, signatures, randomness.
+        .target(name: "AuthCrypto", dependencies: ["COpenSSL", "CShims"], swiftSettings: strictSwift),
+        // Compact JWS/JWT: encode, decode, verify, claims, JWK.
+        .target(name: "JWT", dependencies: ["AuthCrypto", "JSON"], swiftSettings: strictSwift),
+        // Django-compatible password hashes (pbkdf2_sha256).
+        .target(name: "Passwords", dependencies: ["AuthCrypto"], swiftSettings: strictSwift),
+
+        // Prints the cost per operation of signing, verifying and hashing (run in release).
+        .executableTarget(
+            name: "authd-microbench", dependencies: ["JWT", "Passwords", "AuthCrypto", "JSON"],
+            swiftSettings: strictSwift),
+
+        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "AuthCryptoTests", dependencies: ["AuthCrypto"],
+            swiftSettings: strictSwift),
+        .testTarget(
+            name: "JWTTests", dependencies: ["JWT", "AuthCrypto", "JSON"],
+            exclude: ["Fixtures"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "PasswordsTests", dependencies: ["Passwords", "AuthCrypto"],
+            resources: [.copy("Fixtures")], swiftSettings: strictSwift),
+    ],
+    swiftLanguageModes: [.v6]
+)
