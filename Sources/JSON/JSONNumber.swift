@@ -33,15 +33,24 @@ public struct JSONNumber: Sendable, Equatable, CustomStringConvertible {
 
     /// True when the literal has neither a fraction nor an exponent.
     public var isInteger: Bool {
-        !literal.utf8.contains { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }
+        var text = literal
+        return text.withUTF8 { utf8 in
+            !utf8.contains { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }
+        }
     }
 
     /// The exact value when the literal is an integer that fits in `Int64`, else nil.
     /// `1.0` and `1e2` give nil because they are not integer literals.
     public var int64: Int64? {
+        // Raw buffer access: JWT verification reads exp/iat/nbf on every request.
+        var text = literal
+        return text.withUTF8(Self.exactInt64)
+    }
+
+    private static func exactInt64(_ utf8: UnsafeBufferPointer<UInt8>) -> Int64? {
         var accumulated: Int64 = 0
         var negative = false
-        for byte in literal.utf8 {
+        for byte in utf8 {
             switch byte {
             case UInt8(ascii: "-"):
                 negative = true

@@ -3,8 +3,10 @@
 
 /// The members of a JSON object in source order, duplicates included.
 ///
-/// Lookup by key follows Python's `json` module: the last occurrence wins. Equality is
-/// structural and order-sensitive (same members, same order), which keeps round trips exact.
+/// Lookup by key follows Python's `json` module: the last occurrence wins. Keys are compared
+/// by code points (UTF-8 bytes), not by Swift's canonical equivalence, so `"\u{212A}"` (KELVIN
+/// SIGN) and `"K"` are different keys, as in Python and RFC 8259. Equality is structural and
+/// order-sensitive (same members, same order), which keeps round trips exact.
 public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
     public typealias Member = (key: String, value: JSONValue)
 
@@ -31,16 +33,16 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
             var i = members.endIndex
             while i > members.startIndex {
                 i -= 1
-                if members[i].key == key { return members[i].value }
+                if utf8Equal(members[i].key, key) { return members[i].value }
             }
             return nil
         }
         set {
             guard let newValue else {
-                members.removeAll { $0.key == key }
+                members.removeAll { utf8Equal($0.key, key) }
                 return
             }
-            if let i = members.lastIndex(where: { $0.key == key }) {
+            if let i = members.lastIndex(where: { utf8Equal($0.key, key) }) {
                 members[i].value = newValue
             } else {
                 members.append((key: key, value: newValue))
@@ -53,19 +55,19 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
         members.append((key: key, value: value))
     }
 
-    /// True when some key occurs more than once.
+    /// True when some key occurs more than once (compared by code points).
     public var hasDuplicateKeys: Bool {
         let n = members.count
         if n < 2 { return false }
         if n <= 16 {
             // Small objects (every JWT header) are cheaper to check pairwise than to hash.
             for i in 1..<n {
-                for j in 0..<i where members[i].key == members[j].key { return true }
+                for j in 0..<i where utf8Equal(members[i].key, members[j].key) { return true }
             }
             return false
         }
-        var seen = Set<String>(minimumCapacity: n)
-        for member in members where !seen.insert(member.key).inserted { return true }
+        var seen = Set<UTF8Key>(minimumCapacity: n)
+        for member in members where !seen.insert(UTF8Key(string: member.key)).inserted { return true }
         return false
     }
 
@@ -86,7 +88,7 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
 
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         guard lhs.members.count == rhs.members.count else { return false }
-        for (l, r) in zip(lhs.members, rhs.members) where l.key != r.key || l.value != r.value {
+        for (l, r) in zip(lhs.members, rhs.members) where !utf8Equal(l.key, r.key) || l.value != r.value {
             return false
         }
         return true

@@ -2,6 +2,9 @@
 // Accessors return nil on a type mismatch so callers never need to force-unwrap.
 
 /// Any JSON value.
+///
+/// Equality is exact: strings and keys compare by code points (not Swift's canonical
+/// equivalence), numbers by literal, objects by members in order.
 public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
@@ -49,6 +52,18 @@ public enum JSONValue: Sendable, Equatable {
     /// The value of the last member named `key` when this is an object; nil otherwise.
     public subscript(key: String) -> JSONValue? {
         objectValue?[key]
+    }
+
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): return true
+        case let (.bool(a), .bool(b)): return a == b
+        case let (.number(a), .number(b)): return a == b
+        case let (.string(a), .string(b)): return utf8Equal(a, b)
+        case let (.array(a), .array(b)): return a == b
+        case let (.object(a), .object(b)): return a == b
+        default: return false
+        }
     }
 }
 
