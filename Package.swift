@@ -14,8 +14,12 @@ let package = Package(
     name: "authd",
     platforms: [.macOS(.v15)],
     products: [
+        .executable(name: "authd", targets: ["authd"]),
         .library(name: "JWT", targets: ["JWT"]),
         .library(name: "Passwords", targets: ["Passwords"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
         // Native libraries, one system-library target each (Debian's -dev packages).
@@ -35,10 +39,29 @@ let package = Package(
         .target(name: "JSON", swiftSettings: strictSwift),
         // The one Swift module over OpenSSL: digests, HMAC, PBKDF2, keys, signatures, randomness.
         .target(name: "AuthCrypto", dependencies: ["COpenSSL", "CShims"], swiftSettings: strictSwift),
+        // The one Swift module over libevent: event loops, timers, socket watches, the inbox,
+        // the worker pool and the evhttp server.
+        .target(name: "EventLoop", dependencies: ["CLibevent"], swiftSettings: strictSwift),
         // Compact JWS/JWT: encode, decode, verify, claims, JWK.
         .target(name: "JWT", dependencies: ["AuthCrypto", "JSON"], swiftSettings: strictSwift),
         // Django-compatible password hashes (pbkdf2_sha256).
         .target(name: "Passwords", dependencies: ["AuthCrypto"], swiftSettings: strictSwift),
+        // The one Swift module over libpq: the per-loop nonblocking pool, the blocking session for
+        // command-line tools, and the schema migrator.
+        .target(name: "Postgres", dependencies: ["CLibpq", "EventLoop"], swiftSettings: strictSwift),
+
+        // The application: settings, routes, the simplejwt-compatible handlers, the server.
+        .target(
+            name: "AuthServer", dependencies: ["EventLoop", "Postgres", "JWT", "Passwords", "JSON", "AuthCrypto"],
+            swiftSettings: strictSwift),
+        // The command line: serve, migrate, user, flush-expired, keygen.
+        .executableTarget(
+            name: "authd",
+            dependencies: [
+                "AuthServer", "Postgres", "JWT", "Passwords", "AuthCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift),
 
         // Prints the cost per operation of signing, verifying and hashing (run in release).
         .executableTarget(
@@ -55,6 +78,13 @@ let package = Package(
         .testTarget(
             name: "PasswordsTests", dependencies: ["Passwords", "AuthCrypto"],
             resources: [.copy("Fixtures")], swiftSettings: strictSwift),
+        .testTarget(
+            name: "AuthServerTests", dependencies: ["AuthServer", "JWT", "JSON", "AuthCrypto"],
+            swiftSettings: strictSwift),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "PostgresTests", dependencies: ["Postgres", "EventLoop"],
+            swiftSettings: strictSwift),
     ],
     swiftLanguageModes: [.v6]
 )

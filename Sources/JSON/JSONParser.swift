@@ -37,6 +37,20 @@ public struct JSONParser {
         return try result.get()
     }
 
+    /// Parses like `parse`, but decodes lone surrogate escapes (`"\ud800"`, which Python's json
+    /// accepts) as U+FFFD and reports which strings held them and the first such code unit, so
+    /// a caller can refuse them field by field as Django REST Framework does.
+    public static func parseReportingLoneSurrogates(_ bytes: [UInt8], options: Options = .init()) throws(JSONError)
+        -> (value: JSONValue, loneSurrogates: [(string: String, codeUnit: UInt16)])
+    {
+        let result = bytes.withUnsafeBufferPointer { typed -> Result<(JSONValue, [(string: String, codeUnit: UInt16)]), JSONError> in
+            guard let base = typed.baseAddress, !typed.isEmpty else { return .failure(JSONError(kind: .empty, offset: 0)) }
+            var reader = JSONReader(bytes: typed, base: base, maxDepth: options.maxDepth, replacesLoneSurrogates: true)
+            return Result { () throws(JSONError) in (try reader.parseDocument(), reader.loneSurrogates) }
+        }
+        return try result.get()
+    }
+
     /// Parses a byte array holding exactly one JSON value.
     public static func parse(_ bytes: [UInt8], options: Options = .init()) throws(JSONError) -> JSONValue {
         let result = bytes.withUnsafeBytes { raw in

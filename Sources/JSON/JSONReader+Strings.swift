@@ -39,7 +39,12 @@ extension JSONReader {
                 index = i + 1
                 guard escaped else { return makeString(from: start, to: i) }
                 scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
-                return String(decoding: scratch, as: UTF8.self)
+                let text = String(decoding: scratch, as: UTF8.self)
+                if let unit = currentLoneSurrogate {
+                    loneSurrogates.append((text, unit))
+                    currentLoneSurrogate = nil
+                }
+                return text
             case backslashByte:
                 if !escaped {
                     escaped = true
@@ -111,6 +116,13 @@ extension JSONReader {
         return i + 2
     }
 
+    /// A lone surrogate escape: an error, or U+FFFD recorded against its string when replacing.
+    mutating func loneSurrogate(_ unit: UInt16, at i: Int) throws(JSONError) -> UInt32 {
+        guard replacesLoneSurrogates else { throw JSONError(kind: .loneSurrogate(unit), offset: i) }
+        if currentLoneSurrogate == nil { currentLoneSurrogate = unit }
+        return 0xFFFD
+    }
+
     /// Decodes `\uXXXX` at `i`, pairing a high surrogate with an immediately following low one.
     mutating func decodeUnicodeEscape(at i: Int) throws(JSONError) -> Int {
         let unit = try hex4(at: i + 2, escapeStart: i)
@@ -120,16 +132,18 @@ extension JSONReader {
         case 0xD800...0xDBFF:
             // A high surrogate is only meaningful followed directly by `\u` + low surrogate.
             guard next + 1 < end, bytes[next] == backslashByte, bytes[next + 1] == UInt8(ascii: "u") else {
-                throw JSONError(kind: .loneSurrogate(unit), offset: i)
+                scalar = try loneSurrogate(unit, at: i)
+                break
             }
             let low = try hex4(at: next + 2, escapeStart: next)
             guard (0xDC00...0xDFFF).contains(low) else {
-                throw JSONError(kind: .loneSurrogate(unit), offset: i)
+                scalar = try loneSurrogate(unit, at: i)
+                break
             }
             scalar = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
             next += 6
         case 0xDC00...0xDFFF:
-            throw JSONError(kind: .loneSurrogate(unit), offset: i)
+            scalar = try loneSurrogate(unit, at: i)
         default:
             scalar = UInt32(unit)
         }

@@ -14,12 +14,19 @@ struct JSONReader {
     var index = 0
     /// Decoded bytes of the current escaped string; reused so escapes cost no allocation each.
     var scratch: [UInt8] = []
+    /// Decode lone surrogate escapes as U+FFFD instead of failing (see Options).
+    let replacesLoneSurrogates: Bool
+    /// The first lone surrogate of the string being parsed, when replacing them.
+    var currentLoneSurrogate: UInt16?
+    /// Strings that held lone surrogates, with the first one's code unit.
+    var loneSurrogates: [(string: String, codeUnit: UInt16)] = []
 
-    init(bytes: UnsafeBufferPointer<UInt8>, base: UnsafePointer<UInt8>, maxDepth: Int) {
+    init(bytes: UnsafeBufferPointer<UInt8>, base: UnsafePointer<UInt8>, maxDepth: Int, replacesLoneSurrogates: Bool = false) {
         self.bytes = bytes
         self.base = base
         self.end = bytes.count
         self.maxDepth = maxDepth
+        self.replacesLoneSurrogates = replacesLoneSurrogates
     }
 
     // MARK: Document and values

@@ -3,14 +3,12 @@
 // Targets (exit status 1 when missed): HS256 verify of a typical access token at most 2x
 // OpenSSL's one-shot HMAC() over the same signing input; a Django PBKDF2 verify at
 // 1,000,000 iterations at least 3x faster than PKCS5_PBKDF2_HMAC with the same parameters.
+import Glibc
 import AuthCrypto
 import JSON
 import JWT
 import Passwords
 
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Nanoseconds per call of `body`: the best of `rounds` rounds of `iterations` calls, so a
 /// moment of noise from the other core does not count against the code.

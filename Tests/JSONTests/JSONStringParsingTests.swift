@@ -181,3 +181,17 @@ struct JSONStringParsingTests {
         #expect(parseError(#"{"\q":1}"#) == JSONError(kind: .invalidEscape, offset: 2))
     }
 }
+
+@Suite("Lone surrogate reporting")
+struct LoneSurrogateReportingTests {
+    @Test("lone surrogates become U+FFFD and are reported with their string; strict parse still refuses them")
+    func reporting() throws {
+        let input = Array(#"{"a":"x\ud800y","b":"\udc01","c":"\ud83d\ude00"}"#.utf8)
+        let (value, lone) = try JSONParser.parseReportingLoneSurrogates(input)
+        #expect(value.objectValue?["a"] == .string("x\u{FFFD}y"))
+        #expect(lone.map(\.string) == ["x\u{FFFD}y", "\u{FFFD}"])
+        #expect(lone.map(\.codeUnit) == [0xD800, 0xDC01])
+        #expect(throws: JSONError.self) { try JSONParser.parse(input) }
+    }
+}
+

@@ -1,0 +1,121 @@
+// Every error answer authd gives, with simplejwt 5.5's exact status, body and headers.
+import JSON
+import JWT
+
+/// A refusal rendered the way Django REST Framework + simplejwt render it. Handlers throw or
+/// return these; `response` is the one place that turns them into bytes.
+public enum APIError: Error, Sendable, Equatable {
+    /// 400 `{"field":["message", ...], ...}` (DRF serializer errors), in field order.
+    case fields([(String, [String])])
+    /// 400 `{"non_field_errors":[message]}`.
+    case nonField(String)
+    /// 400 `{"detail":"JSON parse error - ..."}`.
+    case parse(String)
+    /// 401 `{"detail":..., "code":"token_not_valid"}` on the token endpoints.
+    case tokenNotValid(String)
+    /// 401 for the protected route: simplejwt's "Given token not valid for any token type" with
+    /// the access-token message inside `messages`.
+    case accessTokenNotValid(String)
+    /// 401 `{"detail":"Authentication credentials were not provided."}`.
+    case notAuthenticated
+    /// 401 `{"detail":"Authorization header must contain two space-delimited values","code":"bad_authorization_header"}`.
+    case badAuthorizationHeader
+    /// 401 `{"detail":"Token contained no recognizable user identification","code":"token_not_valid"}`.
+    case noUserIdentification
+    /// 401 `{"detail":"User not found","code":"user_not_found"}`.
+    case userNotFound
+    /// 401 `{"detail":"User is inactive","code":"user_inactive"}`.
+    case userInactive
+    /// 401 `{"detail":"No active account found with the given credentials"}`.
+    case noActiveAccount
+    /// 401 `{"detail":"No active account found for the given token."}` (no code, as in simplejwt).
+    case noActiveAccountForToken
+    case notFound
+    /// 405 with `Allow`.
+    case methodNotAllowed(method: String, allowed: [String])
+    /// 415 `{"detail":"Unsupported media type \"...\" in request."}`.
+    case unsupportedMediaType(String)
+    /// 413 for a body over the limit.
+    case bodyTooLarge
+    /// 503 `{"detail": ...}`: the database or the worker pool cannot take the request now.
+    case unavailable(String)
+
+    public static func == (a: APIError, b: APIError) -> Bool { a.response.body == b.response.body && a.response.status == b.response.status }
+
+    /// Status, extra headers and body.
+    public var response: (status: Int, headers: [(String, String)], body: [UInt8]) {
+        switch self {
+        case .fields(let fields):
+            var writer = JSONWriter()
+            writer.beginObject()
+            for (name, messages) in fields {
+                writer.key(name)
+                writer.write(.array(messages.map { .string($0) }))
+            }
+            writer.endObject()
+            return (400, [], writer.bytes)
+        case .nonField(let message):
+            return (400, [], object(["non_field_errors": .array([.string(message)])]))
+        case .parse(let message):
+            return (400, [], detail("JSON parse error - " + message))
+        case .tokenNotValid(let message):
+            return unauthorized(object(["detail": .string(message), "code": .string("token_not_valid")]))
+        case .accessTokenNotValid(let message):
+            let inner: JSONValue = .object(["token_class": .string("AccessToken"), "token_type": .string("access"), "message": .string(message)])
+            return unauthorized(object([
+                "detail": .string("Given token not valid for any token type"), "code": .string("token_not_valid"),
+                "messages": .array([inner]),
+            ]))
+        case .notAuthenticated:
+            return unauthorized(detail("Authentication credentials were not provided."))
+        case .badAuthorizationHeader:
+            return unauthorized(object([
+                "detail": .string("Authorization header must contain two space-delimited values"),
+                "code": .string("bad_authorization_header"),
+            ]))
+        case .noUserIdentification:
+            return unauthorized(object([
+                "detail": .string("Token contained no recognizable user identification"), "code": .string("token_not_valid"),
+            ]))
+        case .userNotFound:
+            return unauthorized(object(["detail": .string("User not found"), "code": .string("user_not_found")]))
+        case .userInactive:
+            return unauthorized(object(["detail": .string("User is inactive"), "code": .string("user_inactive")]))
+        case .noActiveAccount:
+            return unauthorized(detail("No active account found with the given credentials"))
+        case .noActiveAccountForToken:
+            return unauthorized(detail("No active account found for the given token."))
+        case .notFound:
+            return (404, [], detail("Not found."))
+        case .methodNotAllowed(let method, let allowed):
+            return (405, [("Allow", allowed.joined(separator: ", "))], detail("Method \"\(method)\" not allowed."))
+        case .unsupportedMediaType(let type):
+            return (415, [], detail("Unsupported media type \"\(type)\" in request."))
+        case .bodyTooLarge:
+            return (413, [], detail("Request body too large."))
+        case .unavailable(let message):
+            return (503, [("Retry-After", "1")], detail(message))
+        }
+    }
+
+    /// The simplejwt message for a token the JWT module refused.
+    static func tokenMessage(_ error: JWTError) -> String {
+        switch error.kind {
+        case .expired: "Token is expired"
+        case .missingClaim where error.claim == "exp": "Token has no 'exp' claim"
+        case .missingClaim where error.claim == "jti": "Token has no id"
+        case .missingClaim where error.claim == "token_type": "Token has no type"
+        case .wrongTokenType: "Token has wrong type"
+        default: "Token is invalid"
+        }
+    }
+}
+
+/// Every 401 carries the challenge simplejwt sends (AUTH_HEADER_TYPES = ("Bearer",)).
+private func unauthorized(_ body: [UInt8]) -> (status: Int, headers: [(String, String)], body: [UInt8]) {
+    (401, [("WWW-Authenticate", #"Bearer realm="api""#)], body)
+}
+
+private func detail(_ message: String) -> [UInt8] { object(["detail": .string(message)]) }
+
+private func object(_ members: JSONObject) -> [UInt8] { JSONValue.object(members).serialized() }

@@ -1,0 +1,174 @@
+// One loop's request handling: routing, the database pool, and answering.
+import EventLoop
+import JSON
+import JWT
+import Passwords
+import Postgres
+
+/// What every loop shares: immutable settings and keys, and the worker pool.
+final class SharedState: Sendable {
+    let settings: Settings
+    let authority: TokenAuthority
+    let hasher: DjangoPasswordHasher
+    let workers: WorkerPool
+
+    init(settings: Settings, authority: TokenAuthority, workers: WorkerPool) {
+        self.settings = settings
+        self.authority = authority
+        self.hasher = DjangoPasswordHasher(iterations: settings.hashIterations)
+        self.workers = workers
+    }
+}
+
+/// The handlers of one loop. Loop-confined: it owns the loop's Postgres pool.
+final class AuthService {
+    let loop: EventLoop
+    let database: PostgresPool
+    let shared: SharedState
+
+    init(loop: EventLoop, database: PostgresPool, shared: SharedState) {
+        self.loop = loop
+        self.database = database
+        self.shared = shared
+    }
+
+    var settings: Settings { shared.settings }
+    var authority: TokenAuthority { shared.authority }
+
+    func handle(_ request: HTTPRequest) {
+        // evhttp trusts the first Content-Length and ignores Transfer-Encoding variants it does
+        // not know: refuse ambiguous framing rather than guess (request smuggling).
+        if request.headerCount("Content-Length") > 1
+            || (request.header("Transfer-Encoding") != nil && request.header("Content-Length") != nil)
+        {
+            request.respond(status: 400, headers: [("Connection", "close")], json: #"{"detail":"Ambiguous request framing."}"#)
+            return
+        }
+        switch Route.match(request.path) {
+        case .notFound:
+            send(request, .notFound)
+        case .redirect(let location):
+            // As Django's CommonMiddleware: the query string comes along, the body does not.
+            let target = request.query.map { location + "?" + $0 } ?? location
+            request.respond(status: 301, headers: [("Location", target)], body: [])
+        case .route(let route):
+            dispatch(route, request)
+        }
+    }
+
+    private func dispatch(_ route: Route, _ request: HTTPRequest) {
+        let method = request.method.rawValue
+        if method == "OPTIONS" {
+            request.respond(status: 200, headers: [("Allow", route.allowedMethods.joined(separator: ", "))], json: "{}")
+            return
+        }
+        guard route.allowedMethods.contains(method) else {
+            let refusal = APIError.methodNotAllowed(method: method, allowed: route.allowedMethods)
+            if route == .currentUser {
+                // DRF authenticates before it looks up the handler: without valid credentials
+                // the answer is the 401, and only an authenticated client learns about the 405.
+                do {
+                    try authenticate(request) { [self] _ in send(request, refusal) }
+                } catch {
+                    send(request, error)
+                }
+            } else {
+                send(request, refusal)
+            }
+            return
+        }
+        do {
+            switch route {
+            case .obtainPair: try obtainPair(request)
+            case .refresh: try refresh(request)
+            case .verify: try verify(request)
+            case .blacklist: try blacklist(request)
+            case .currentUser: try currentUser(request)
+            case .health: request.respond(status: 200, json: #"{"status":"ok"}"#)
+            case .readiness:
+                if database.isReady {
+                    request.respond(status: 200, json: #"{"status":"ready"}"#)
+                } else {
+                    send(request, .unavailable("Database unavailable."))
+                }
+            }
+        } catch {
+            send(request, error)
+        }
+    }
+
+    func send(_ request: HTTPRequest, _ error: APIError) {
+        let response = error.response
+        request.respond(status: response.status, headers: response.headers, body: response.body)
+    }
+
+    func send(_ request: HTTPRequest, _ object: JSONObject) {
+        request.respond(status: 200, body: JSONValue.object(object).serialized())
+    }
+
+    /// The request body's fields, as DRF would parse them.
+    func data(of request: HTTPRequest) throws(APIError) -> RequestData {
+        try RequestData(contentType: request.header("Content-Type"), body: request.body)
+    }
+
+    /// A database failure as the client sees it: a fast 503, never a hang or a 500.
+    func databaseFailed(_ request: HTTPRequest, _ error: PostgresError) {
+        send(request, .unavailable("Service temporarily unavailable, please retry."))
+    }
+
+    /// Runs CPU-heavy `work` on the worker pool and `then` back on this loop; 503 when the pool's
+    /// queue is full (a login storm gets fast refusals instead of a growing backlog).
+    func offload<Result: Sendable>(_ request: HTTPRequest, _ work: @escaping @Sendable () -> Result, then: @escaping (Result) -> Void) {
+        let accepted = shared.workers.submit(from: loop, work, completion: then)
+        if !accepted { send(request, .unavailable("Server busy, please retry.")) }
+    }
+}
+
+/// The `user_id` claim as simplejwt treats it.
+enum UserIDClaim {
+    /// No claim at all.
+    case absent
+    /// A value no user can have (null, 0, "abc", a list...): "User not found" territory.
+    case unusable
+    case id(Int64)
+
+    init(_ claims: JSONObject) {
+        guard let value = claims["user_id"] else {
+            self = .absent
+            return
+        }
+        switch value {
+        case .string(let text):
+            if let id = Int64(text), id > 0, String(id) == text { self = .id(id) } else { self = .unusable }
+        case .number(let number):
+            if let id = number.int64, id > 0 { self = .id(id) } else { self = .unusable }
+        default:
+            self = .unusable
+        }
+    }
+
+    /// Python truthiness of the claim: simplejwt's refresh skips the user check for falsy ids.
+    static func isFalsy(_ claims: JSONObject) -> Bool {
+        switch claims["user_id"] {
+        case nil, .null?: true
+        case .string(let text)?: text.isEmpty
+        case .number(let number)?: number.double == 0
+        case .bool(let flag)?: !flag
+        case .array(let items)?: items.isEmpty
+        case .object(let members)?: members.count == 0
+        }
+    }
+
+    var parameter: String? {
+        if case .id(let id) = self { return String(id) }
+        return nil
+    }
+}
+
+extension PostgresRows {
+    /// Postgres's text form of a boolean cell: "t", "f", or NULL.
+    func flag(_ row: Int, _ column: Int) -> Bool? {
+        guard row < rows.count, column < rows[row].count, let text = rows[row][column] else { return nil }
+        return text == "t"
+    }
+}

@@ -1,0 +1,75 @@
+// POST /api/token/: username and password for a refresh and access token pair.
+import EventLoop
+import JSON
+import JWT
+import Passwords
+import Postgres
+
+extension AuthService {
+    /// What the worker decided about a login.
+    enum LoginOutcome: Sendable {
+        case granted(refresh: String, access: String, userID: Int64, upgradedHash: String?, previousHash: String)
+        case refused
+        case failed
+    }
+
+    func obtainPair(_ request: HTTPRequest) throws(APIError) {
+        let fields = try data(of: request).charFields(["username", "password"])
+        let (username, password) = (fields[0], fields[1])
+        database.query(Statement.userByUsername.name, [username]) { [self] result in
+            switch result {
+            case .failure(let error):
+                databaseFailed(request, error)
+            case .success(let rows):
+                let account = rows.first.flatMap { row -> (id: Int64, hash: String, active: Bool)? in
+                    guard row.count == 3, let id = row[0].flatMap({ Int64($0) }), let hash = row[1] else { return nil }
+                    return (id, hash, row[2] == "t")
+                }
+                let shared = self.shared
+                let now = loop.now
+                offload(request, { Self.checkLogin(password: password, account: account, shared: shared, now: now) }) {
+                    [self] outcome in finishLogin(request, outcome)
+                }
+            }
+        }
+    }
+
+    /// On a worker: the PBKDF2 check (a dummy one of the same cost for unknown users, so timing
+    /// does not reveal who exists), then, if granted, the token pair and any hash upgrade.
+    /// Like Django's ModelBackend, an inactive user's password is still checked in full.
+    static func checkLogin(password: String, account: (id: Int64, hash: String, active: Bool)?, shared: SharedState, now: Double)
+        -> LoginOutcome
+    {
+        guard let account else {
+            shared.hasher.performDummyVerification(password)
+            return .refused
+        }
+        let matches = (try? shared.hasher.verify(password, against: account.hash)) ?? false
+        guard matches, account.active else { return .refused }
+        var upgraded: String? = nil
+        if (try? shared.hasher.needsUpgrade(account.hash)) == true {
+            upgraded = try? shared.hasher.hash(password)
+        }
+        guard let pair = try? shared.authority.pair(userID: account.id, now: now) else { return .failed }
+        return .granted(refresh: pair.refresh, access: pair.access, userID: account.id, upgradedHash: upgraded, previousHash: account.hash)
+    }
+
+    func finishLogin(_ request: HTTPRequest, _ outcome: LoginOutcome) {
+        switch outcome {
+        case .refused:
+            send(request, .noActiveAccount)
+        case .failed:
+            send(request, .unavailable("Token signing failed, please retry."))
+        case .granted(let refresh, let access, let userID, let upgradedHash, let previousHash):
+            send(request, ["refresh": .string(refresh), "access": .string(access)])
+            // Bookkeeping after the answer: the login does not wait for it, and a failure
+            // here only means the next login does the same work again.
+            if let upgradedHash {
+                database.query(Statement.upgradeHash.name, [String(userID), upgradedHash, previousHash]) { _ in }
+            }
+            if settings.updateLastLogin {
+                database.query(Statement.touchLastLogin.name, [String(userID)]) { _ in }
+            }
+        }
+    }
+}

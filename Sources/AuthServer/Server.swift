@@ -1,0 +1,134 @@
+// `authd serve`: one event loop per thread, each with its own listener, evhttp and Postgres pool.
+import Glibc
+import EventLoop
+import Postgres
+import Synchronization
+
+public enum Server {
+    /// Runs until SIGINT or SIGTERM; then stops accepting, lets requests in flight finish (up to
+    /// `drainSeconds`), closes the database connections and returns.
+    public static func run(settings original: Settings, drainSeconds: Double = 10) throws(SettingsError) {
+        var settings = original
+        let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        if settings.loopThreads == 0 { settings.loopThreads = cores }
+        if settings.workerThreads == 0 { settings.workerThreads = cores }
+        guard !settings.databaseURL.isEmpty else { throw SettingsError("DATABASE_URL is required") }
+        guard !settings.signingKey.isEmpty else {
+            throw SettingsError("a signing key is required: set AUTHD_SIGNING_KEY or AUTHD_SIGNING_KEY_FILE")
+        }
+        let authority = try TokenAuthority(settings: settings)
+        var database: PostgresConfiguration
+        do {
+            database = try PostgresConfiguration(settings.databaseURL)
+        } catch {
+            throw SettingsError("DATABASE_URL: \(error.description)")
+        }
+        database.connections = settings.databaseConnectionsPerLoop
+        database.logger = { Log.warning("postgres: \($0)") }
+        let (host, port) = try listenAddress(settings.listen)
+
+        EventLoop.configureProcess()
+        // Signals are taken by the main thread alone (sigwait), so block them before any thread
+        // starts: the threads inherit the mask.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+
+        let workers = WorkerPool(threads: settings.workerThreads, queueLimit: 64 * settings.workerThreads)
+        let shared = SharedState(settings: settings, authority: authority, workers: workers)
+        Log.info("authd starting: \(settings.summary)")
+
+        let startup = Mutex<(port: Int?, failure: String?, stoppers: [@Sendable () -> Void])>((nil, nil, []))
+        var threads: [ThreadHandle] = []
+        for index in 0..<settings.loopThreads {
+            let ready = Semaphore()
+            // Loop 0 binds first; the others bind the port it got (which matters for port 0).
+            let boundPort = startup.withLock { $0.port } ?? port
+            let http = HTTPServerConfiguration(
+                host: host, port: boundPort, maxBodyBytes: settings.maxBodyBytes, requestDeadline: settings.requestDeadline)
+            let configuration = database
+            threads.append(spawnThread(name: "authd-loop-\(index)") {
+                let loop = EventLoop()
+                let pool = PostgresPool(loop: loop, configuration: configuration, statements: Statement.all)
+                let service = AuthService(loop: loop, database: pool, shared: shared)
+                let server: HTTPServer
+                do {
+                    server = try HTTPServer(loop: loop, configuration: http, handler: service.handle)
+                } catch {
+                    startup.withLock { $0.failure = "\(error)" }
+                    pool.close()
+                    ready.signal()
+                    return
+                }
+                let handle = LoopBound(Drain(loop: loop, server: server, pool: pool, deadline: drainSeconds), on: loop)
+                let inbox = loop.inbox
+                startup.withLock {
+                    if $0.port == nil { $0.port = server.port }
+                    $0.stoppers.append { inbox.post { handle.value.begin() } }
+                }
+                ready.signal()
+                loop.run()
+                withExtendedLifetime((service, server)) {}
+            })
+            ready.wait()
+            if let failure = startup.withLock({ $0.failure }) {
+                startup.withLock { state in for stop in state.stoppers { stop() } }
+                for thread in threads { thread.join() }
+                throw SettingsError(failure)
+            }
+        }
+        let actualPort = startup.withLock { $0.port } ?? port
+        Log.info("authd listening on \(host):\(actualPort) with \(settings.loopThreads) loops and \(settings.workerThreads) workers")
+
+        var received: Int32 = 0
+        sigwait(&signals, &received)
+        Log.info("authd received signal \(received): draining")
+        startup.withLock { state in for stop in state.stoppers { stop() } }
+        for thread in threads { thread.join() }
+        workers.stop()
+        Log.info("authd stopped")
+    }
+
+    /// "host:port", "[v6]:port" or ":port".
+    static func listenAddress(_ text: String) throws(SettingsError) -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
+        else { throw SettingsError("AUTHD_LISTEN: expected host:port, got \"\(text)\"") }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+}
+
+/// One loop's graceful stop: no new connections, wait for requests in flight, then close.
+final class Drain {
+    let loop: EventLoop
+    let server: HTTPServer
+    let pool: PostgresPool
+    let deadline: Double
+    private var poll: LoopTimer?
+    private var startedAt = 0.0
+
+    init(loop: EventLoop, server: HTTPServer, pool: PostgresPool, deadline: Double) {
+        self.loop = loop
+        self.server = server
+        self.pool = pool
+        self.deadline = deadline
+    }
+
+    func begin() {
+        server.stopAccepting()
+        startedAt = loop.now
+        check()
+    }
+
+    private func check() {
+        if server.inFlight == 0 || loop.now - startedAt >= deadline {
+            pool.close()
+            loop.stop()
+            return
+        }
+        poll = LoopTimer(loop: loop, after: 0.02) { [self] in check() }
+    }
+}

@@ -1,0 +1,161 @@
+// authd's settings: simplejwt's SIMPLE_JWT options plus the server's own, read from the environment.
+public import JWT
+
+/// Everything `authd serve` is configured with. Built once at start-up, then shared read-only
+/// by every loop and worker.
+public struct Settings: Sendable {
+    /// `host:port` to listen on.
+    public var listen: String = "127.0.0.1:8000"
+    /// libpq connection URL or keyword string.
+    public var databaseURL: String = ""
+    public var algorithm: JWSAlgorithm = .HS256
+    /// The signing key: an HMAC secret's bytes, or a PEM private key's text.
+    public var signingKey: [UInt8] = []
+    /// Seconds (simplejwt's defaults: 5 minutes and 1 day).
+    public var accessTokenLifetime: Int = 300
+    public var refreshTokenLifetime: Int = 86_400
+    public var rotateRefreshTokens = false
+    public var blacklistAfterRotation = false
+    /// Seconds of clock skew allowed on exp, nbf and iat.
+    public var leeway: Int = 0
+    public var audience: String?
+    public var issuer: String?
+    /// Event-loop threads; worker threads for password hashing and RSA signing.
+    public var loopThreads: Int = 0
+    public var workerThreads: Int = 0
+    /// PBKDF2 iterations for new password hashes (Django 5.2's default).
+    public var hashIterations: Int = 1_000_000
+    public var updateLastLogin = false
+    /// Postgres connections per loop.
+    public var databaseConnectionsPerLoop: Int = 2
+    /// Seconds within which every request is answered.
+    public var requestDeadline: Double = 10
+    /// Largest request body accepted, bytes: Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), so
+    /// every body Django reads, authd reads too.
+    public var maxBodyBytes: Int = 2_621_440
+
+    public init() {}
+}
+
+/// One environment variable authd reads: its name, what it sets, and how it is shown in logs.
+public struct SettingVariable: Sendable {
+    public let name: String
+    public let help: String
+    public let secret: Bool
+    let apply: @Sendable (inout Settings, String) throws(SettingsError) -> Void
+}
+
+public struct SettingsError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension Settings {
+    /// The variables, in the order `authd serve --help` lists them.
+    public static let variables: [SettingVariable] = [
+        SettingVariable(name: "AUTHD_LISTEN", help: "host:port to listen on (default 127.0.0.1:8000)", secret: false) { s, v throws(SettingsError) in
+            s.listen = v
+        },
+        SettingVariable(name: "DATABASE_URL", help: "PostgreSQL connection URL (required)", secret: true) { s, v throws(SettingsError) in
+            s.databaseURL = v
+        },
+        SettingVariable(name: "AUTHD_SIGNING_KEY", help: "HMAC secret, or PEM private key for RS/PS/ES/EdDSA", secret: true) { s, v throws(SettingsError) in
+            s.signingKey = Array(v.utf8)
+        },
+        SettingVariable(name: "AUTHD_ALGORITHM", help: "HS256 (default), HS384, HS512, RS256..512, PS256..512, ES256..512, EdDSA", secret: false) { s, v throws(SettingsError) in
+            guard let algorithm = JWSAlgorithm(headerValue: v) else { throw SettingsError("AUTHD_ALGORITHM: unknown algorithm \"\(v)\"") }
+            s.algorithm = algorithm
+        },
+        SettingVariable(name: "AUTHD_ACCESS_TOKEN_LIFETIME", help: "seconds (default 300)", secret: false) { s, v throws(SettingsError) in
+            s.accessTokenLifetime = try positive(v, "AUTHD_ACCESS_TOKEN_LIFETIME")
+        },
+        SettingVariable(name: "AUTHD_REFRESH_TOKEN_LIFETIME", help: "seconds (default 86400)", secret: false) { s, v throws(SettingsError) in
+            s.refreshTokenLifetime = try positive(v, "AUTHD_REFRESH_TOKEN_LIFETIME")
+        },
+        SettingVariable(name: "AUTHD_ROTATE_REFRESH_TOKENS", help: "true: refresh returns a new refresh token too", secret: false) { s, v throws(SettingsError) in
+            s.rotateRefreshTokens = try boolean(v, "AUTHD_ROTATE_REFRESH_TOKENS")
+        },
+        SettingVariable(name: "AUTHD_BLACKLIST_AFTER_ROTATION", help: "true: a rotated refresh token is revoked", secret: false) { s, v throws(SettingsError) in
+            s.blacklistAfterRotation = try boolean(v, "AUTHD_BLACKLIST_AFTER_ROTATION")
+        },
+        SettingVariable(name: "AUTHD_LEEWAY", help: "seconds of clock skew allowed (default 0)", secret: false) { s, v throws(SettingsError) in
+            s.leeway = try nonNegative(v, "AUTHD_LEEWAY")
+        },
+        SettingVariable(name: "AUTHD_AUDIENCE", help: "aud claim to issue and require (default none)", secret: false) { s, v throws(SettingsError) in
+            s.audience = v.isEmpty ? nil : v
+        },
+        SettingVariable(name: "AUTHD_ISSUER", help: "iss claim to issue and require (default none)", secret: false) { s, v throws(SettingsError) in
+            s.issuer = v.isEmpty ? nil : v
+        },
+        SettingVariable(name: "AUTHD_THREADS", help: "event-loop threads (default: one per core)", secret: false) { s, v throws(SettingsError) in
+            s.loopThreads = try positive(v, "AUTHD_THREADS")
+        },
+        SettingVariable(name: "AUTHD_WORKERS", help: "password-hashing threads (default: one per core)", secret: false) { s, v throws(SettingsError) in
+            s.workerThreads = try positive(v, "AUTHD_WORKERS")
+        },
+        SettingVariable(name: "AUTHD_HASH_ITERATIONS", help: "PBKDF2 iterations for new hashes (default 1000000)", secret: false) { s, v throws(SettingsError) in
+            s.hashIterations = try positive(v, "AUTHD_HASH_ITERATIONS")
+        },
+        SettingVariable(name: "AUTHD_UPDATE_LAST_LOGIN", help: "true: record last_login on each login", secret: false) { s, v throws(SettingsError) in
+            s.updateLastLogin = try boolean(v, "AUTHD_UPDATE_LAST_LOGIN")
+        },
+        SettingVariable(name: "AUTHD_DB_CONNECTIONS", help: "Postgres connections per loop thread (default 2)", secret: false) { s, v throws(SettingsError) in
+            s.databaseConnectionsPerLoop = try positive(v, "AUTHD_DB_CONNECTIONS")
+        },
+    ]
+
+    /// Settings from `environment`, with `AUTHD_SIGNING_KEY_FILE` read through `readFile`.
+    public static func fromEnvironment(_ environment: [String: String], readFile: (String) throws -> [UInt8]) throws(SettingsError) -> Settings {
+        var settings = Settings()
+        for variable in variables {
+            if let value = environment[variable.name] { try variable.apply(&settings, value) }
+        }
+        if let path = environment["AUTHD_SIGNING_KEY_FILE"], !path.isEmpty {
+            guard environment["AUTHD_SIGNING_KEY"] == nil else {
+                throw SettingsError("set AUTHD_SIGNING_KEY or AUTHD_SIGNING_KEY_FILE, not both")
+            }
+            do {
+                // Key files usually end with a newline (editors, `authd keygen > file`,
+                // Docker secrets); it is not part of the key.
+                var key = try readFile(path)
+                while let last = key.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { key.removeLast() }
+                settings.signingKey = key
+            } catch {
+                throw SettingsError("AUTHD_SIGNING_KEY_FILE: cannot read \(path)")
+            }
+        }
+        return settings
+    }
+
+    /// The effective settings for the start-up log, secrets masked.
+    public var summary: String {
+        var parts = [
+            "listen=\(listen)", "algorithm=\(algorithm.rawValue)", "signing_key=\(signingKey.isEmpty ? "(unset)" : "***")",
+            "database_url=\(databaseURL.isEmpty ? "(unset)" : "***")", "access_lifetime=\(accessTokenLifetime)s",
+            "refresh_lifetime=\(refreshTokenLifetime)s", "rotate=\(rotateRefreshTokens)",
+            "blacklist_after_rotation=\(blacklistAfterRotation)", "leeway=\(leeway)s", "loops=\(loopThreads)",
+            "workers=\(workerThreads)", "hash_iterations=\(hashIterations)", "update_last_login=\(updateLastLogin)",
+        ]
+        if let audience { parts.append("audience=\(audience)") }
+        if let issuer { parts.append("issuer=\(issuer)") }
+        return parts.joined(separator: " ")
+    }
+}
+
+private func positive(_ text: String, _ name: String) throws(SettingsError) -> Int {
+    guard let value = Int(text), value > 0 else { throw SettingsError("\(name): expected a positive integer, got \"\(text)\"") }
+    return value
+}
+
+private func nonNegative(_ text: String, _ name: String) throws(SettingsError) -> Int {
+    guard let value = Int(text), value >= 0 else { throw SettingsError("\(name): expected a non-negative integer, got \"\(text)\"") }
+    return value
+}
+
+private func boolean(_ text: String, _ name: String) throws(SettingsError) -> Bool {
+    switch text.lowercased() {
+    case "1", "true", "yes", "on": return true
+    case "0", "false", "no", "off", "": return false
+    default: throw SettingsError("\(name): expected true or false, got \"\(text)\"")
+    }
+}

@@ -1,0 +1,139 @@
+// One libevent event_base driven by one thread: timers, socket watches and a cross-thread inbox.
+import Glibc
+import Synchronization
+
+internal import CLibevent
+
+/// A single-threaded event loop. Everything on the request path (the HTTP server, Postgres
+/// connections, timers) belongs to exactly one loop and is touched only from its thread, so none
+/// of it needs locks. Other threads reach a loop only through its `inbox`.
+///
+/// Not Sendable: create it on the thread that will run it.
+public final class EventLoop {
+    let base: OpaquePointer
+    /// Where other threads post work for this loop. The only member safe to use off-loop.
+    public let inbox: LoopInbox
+    let thread: pthread_t
+
+    /// Must run once per process before any loop exists: it turns on libevent's locking, which
+    /// `event_active` from another thread (the inbox) requires.
+    public static func configureProcess() {
+        _ = processConfigured
+    }
+
+    public init() {
+        Self.configureProcess()
+        guard let base = event_base_new() else { fatalError("event_base_new failed: out of memory or no backend") }
+        self.base = base
+        thread = pthread_self()
+        inbox = LoopInbox(base: base)
+    }
+
+    deinit {
+        inbox.close()
+        event_base_free(base)
+    }
+
+    /// True on this loop's own thread.
+    public var inLoop: Bool { pthread_equal(pthread_self(), thread) != 0 }
+
+    /// Runs until `stop()`, even while nothing is pending: work can still arrive in the inbox,
+    /// whose wake event is activated by hand and never "added".
+    public func run() {
+        precondition(inLoop, "an EventLoop runs on the thread that created it")
+        event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY)
+    }
+
+    /// Makes `run()` return after the current callbacks.
+    public func stop() {
+        event_base_loopexit(base, nil)
+    }
+
+    /// Seconds since the epoch as of this loop iteration (cached by libevent: no syscall).
+    public var now: Double {
+        var tv = timeval()
+        event_base_gettimeofday_cached(base, &tv)
+        return Double(tv.tv_sec) + Double(tv.tv_usec) / 1e6
+    }
+}
+
+private let processConfigured: Void = {
+    // A client that disconnects mid-write must not kill the process with SIGPIPE.
+    signal(SIGPIPE, SIG_IGN)
+    guard evthread_use_pthreads() == 0 else { fatalError("evthread_use_pthreads failed") }
+    // 2.1.9 fixed the crash on deferred replies ("illegal connection state 7"); authd always
+    // replies later than the callback, so older versions are refused outright.
+    precondition(event_get_version_number() >= 0x0201_0900, "libevent 2.1.9 or newer is required")
+}()
+
+/// Work posted to a loop from other threads, run on the loop's thread in order.
+///
+/// Producers append under a lock and wake the loop with `event_active` on a pre-made event,
+/// but only when the queue was empty: one wake-up per batch, as in SwiftNIO's
+/// `_pendingTaskPop` ("this saves us a syscall on hot loops").
+public final class LoopInbox: Sendable {
+    private struct State: ~Copyable {
+        var jobs: [@Sendable () -> Void] = []
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+    // Written once in init, freed in close(); event_active on it is thread-safe with locking on.
+    private nonisolated(unsafe) var wakeEvent: OpaquePointer?
+
+    init(base: OpaquePointer) {
+        wakeEvent = nil
+        let event = event_new(base, -1, Int16(EV_PERSIST), { _, _, context in
+            Unmanaged<LoopInbox>.fromOpaque(context!).takeUnretainedValue().drain()
+        }, Unmanaged.passUnretained(self).toOpaque())
+        wakeEvent = event
+    }
+
+    /// Runs `job` on the loop's thread soon. Returns false if the loop has shut down.
+    @discardableResult
+    public func post(_ job: @escaping @Sendable () -> Void) -> Bool {
+        let shouldWake: Bool? = state.withLock { state in
+            guard !state.closed else { return nil }
+            state.jobs.append(job)
+            return state.jobs.count == 1
+        }
+        guard let shouldWake else { return false }
+        if shouldWake { event_active(wakeEvent, EV_READ, 0) }
+        return true
+    }
+
+    private func drain() {
+        let jobs = state.withLock { state in
+            let jobs = state.jobs
+            state.jobs = []
+            return jobs
+        }
+        for job in jobs { job() }
+    }
+
+    func close() {
+        state.withLock { $0.closed = true }
+        if let wakeEvent { event_free(wakeEvent) }
+        wakeEvent = nil
+    }
+}
+
+/// A loop-confined value carried across threads, readable only back on its loop.
+///
+/// This is how a worker's result finds its request: the request (not Sendable) travels in a
+/// `LoopBound`, and only the loop that owns it may open it (checked at run time).
+public struct LoopBound<Value>: @unchecked Sendable {
+    private let stored: Value
+    private let owner: pthread_t
+
+    public init(_ value: Value, on loop: EventLoop) {
+        precondition(loop.inLoop, "LoopBound must be created on its loop")
+        stored = value
+        owner = loop.thread
+    }
+
+    public var value: Value {
+        precondition(pthread_equal(pthread_self(), owner) != 0, "LoopBound opened off its loop")
+        return stored
+    }
+}

@@ -1,0 +1,156 @@
+// One HTTP request on a loop, answered exactly once: by its handler, its deadline, or its deinit.
+import Glibc
+internal import CLibevent
+
+/// HTTP request methods evhttp knows.
+public enum HTTPMethod: String, Sendable {
+    case GET, POST, HEAD, PUT, DELETE, OPTIONS, TRACE, CONNECT, PATCH
+
+    init?(command: evhttp_cmd_type) {
+        switch command {
+        case EVHTTP_REQ_GET: self = .GET
+        case EVHTTP_REQ_POST: self = .POST
+        case EVHTTP_REQ_HEAD: self = .HEAD
+        case EVHTTP_REQ_PUT: self = .PUT
+        case EVHTTP_REQ_DELETE: self = .DELETE
+        case EVHTTP_REQ_OPTIONS: self = .OPTIONS
+        case EVHTTP_REQ_TRACE: self = .TRACE
+        case EVHTTP_REQ_CONNECT: self = .CONNECT
+        case EVHTTP_REQ_PATCH: self = .PATCH
+        default: return nil
+        }
+    }
+}
+
+/// A request received by an `HTTPServer`. Loop-confined (not Sendable).
+///
+/// C lifetime: evhttp keeps the `evhttp_request` alive until we reply, even if the client has
+/// gone (libevent 2.1 then detaches it from the connection and frees it inside our
+/// `evhttp_send_reply`). So the pointer is valid exactly until `respond` and never after, and
+/// every request must be answered once: `respond` is idempotent, the deadline timer answers
+/// 503 for a handler that is still waiting, and deinit answers 500 for one that forgot.
+public final class HTTPRequest {
+    private var raw: OpaquePointer?
+    public let loop: EventLoop
+    public let method: HTTPMethod
+    /// The path without the query string, as sent (not percent-decoded).
+    public let path: String
+    /// The query string without its "?", if any.
+    public let query: String?
+    public let body: [UInt8]
+    /// Loop time when the request arrived.
+    public let receivedAt: Double
+    /// Per-loop sequence number, for logs.
+    public let id: UInt64
+    private var deadline: LoopTimer?
+    private let onAnswer: (HTTPRequest, Int) -> Void
+
+    /// The status sent, once answered.
+    public private(set) var status: Int?
+
+    init(raw: OpaquePointer, loop: EventLoop, method: HTTPMethod, id: UInt64, deadline seconds: Double, onAnswer: @escaping (HTTPRequest, Int) -> Void) {
+        self.raw = raw
+        self.loop = loop
+        self.method = method
+        self.id = id
+        self.onAnswer = onAnswer
+        receivedAt = loop.now
+        let uri = evhttp_request_get_uri(raw).map { String(cString: $0) } ?? "/"
+        let beforeFragment = uri.prefix { $0 != "#" }
+        if let mark = beforeFragment.firstIndex(of: "?") {
+            path = String(beforeFragment[..<mark])
+            query = String(beforeFragment[beforeFragment.index(after: mark)...])
+        } else {
+            path = String(beforeFragment)
+            query = nil
+        }
+        let input = evhttp_request_get_input_buffer(raw)
+        let length = evbuffer_get_length(input)
+        body = [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
+            initialized = length == 0 ? 0 : Int(evbuffer_copyout(input, buffer.baseAddress, length))
+        }
+        deadline = LoopTimer(loop: loop, after: seconds) { [weak self] in
+            self?.respond(status: 503, json: #"{"detail":"The request took too long; try again."}"#)
+        }
+    }
+
+    deinit {
+        // Only the loop thread may touch evhttp. Off the loop this can only happen during
+        // shutdown (a worker's result arriving after its loop ended), when the server has
+        // already abandoned its requests.
+        if raw != nil && loop.inLoop {
+            respond(status: 500, json: #"{"detail":"Internal server error."}"#)
+        }
+    }
+
+    /// Forgets the C request without answering: its evhttp is being freed (shutdown).
+    func abandon() {
+        raw = nil
+        deadline?.cancel()
+        deadline = nil
+    }
+
+    public var isAnswered: Bool { raw == nil }
+
+    /// The first value of header `name` (case-insensitive), or nil.
+    public func header(_ name: String) -> String? {
+        guard let raw, let headers = evhttp_request_get_input_headers(raw) else { return nil }
+        return evhttp_find_header(headers, name).map { String(cString: $0) }
+    }
+
+    /// How many times header `name` occurs (duplicates of framing headers are refused).
+    public func headerCount(_ name: String) -> Int {
+        guard let raw, let headers = evhttp_request_get_input_headers(raw) else { return 0 }
+        var count = 0
+        var entry = headers.pointee.tqh_first
+        while let current = entry {
+            if let key = current.pointee.key, strcasecmp(key, name) == 0 { count += 1 }
+            entry = current.pointee.next.tqe_next
+        }
+        return count
+    }
+
+    /// Sends the response; later calls do nothing. `headers` are added to Content-Type.
+    public func respond(status: Int, headers: [(String, String)] = [], body: [UInt8], contentType: String = "application/json") {
+        guard let raw else { return }
+        self.raw = nil
+        deadline?.cancel()
+        deadline = nil
+        self.status = status
+        if let output = evhttp_request_get_output_headers(raw) {
+            evhttp_add_header(output, "Content-Type", contentType)
+            for (name, value) in headers { evhttp_add_header(output, name, value) }
+        }
+        if !body.isEmpty {
+            body.withUnsafeBytes { _ = evbuffer_add(evhttp_request_get_output_buffer(raw), $0.baseAddress, $0.count) }
+        }
+        // After this call the request pointer is dead (freed now or after the write).
+        evhttp_send_reply(raw, Int32(status), reasonPhrase(status), nil)
+        onAnswer(self, status)
+    }
+
+    public func respond(status: Int, headers: [(String, String)] = [], json: String) {
+        respond(status: status, headers: headers, body: Array(json.utf8))
+    }
+}
+
+func reasonPhrase(_ status: Int) -> String {
+    switch status {
+    case 200: "OK"
+    case 201: "Created"
+    case 204: "No Content"
+    case 301: "Moved Permanently"
+    case 400: "Bad Request"
+    case 401: "Unauthorized"
+    case 403: "Forbidden"
+    case 404: "Not Found"
+    case 405: "Method Not Allowed"
+    case 413: "Content Too Large"
+    case 415: "Unsupported Media Type"
+    case 429: "Too Many Requests"
+    case 431: "Request Header Fields Too Large"
+    case 500: "Internal Server Error"
+    case 503: "Service Unavailable"
+    default: "Status"
+    }
+}

@@ -1,0 +1,187 @@
+// An evhttp server owned by one loop, listening with SO_REUSEPORT beside its sibling loops.
+import Glibc
+internal import CLibevent
+
+/// Limits and timeouts of an `HTTPServer`.
+public struct HTTPServerConfiguration: Sendable {
+    /// "127.0.0.1", "0.0.0.0", "::1", "[::]"...
+    public var host: String
+    /// 0 picks a free port (the first loop's; siblings then bind the same number).
+    public var port: Int
+    public var maxHeaderBytes: Int
+    public var maxBodyBytes: Int
+    /// Idle keep-alive and slow-read/write timeout, seconds (evhttp's one timeout).
+    public var idleTimeout: Int
+    /// Every request is answered within this many seconds, 503 if its handler is still waiting.
+    /// (evhttp's own timeouts stop while a handler waits: libevent 2.1 disables reading then.)
+    public var requestDeadline: Double
+    public var backlog: Int
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8000, maxHeaderBytes: Int = 16 * 1024, maxBodyBytes: Int = 64 * 1024,
+        idleTimeout: Int = 30, requestDeadline: Double = 10, backlog: Int = 1024
+    ) {
+        self.host = host
+        self.port = port
+        self.maxHeaderBytes = maxHeaderBytes
+        self.maxBodyBytes = maxBodyBytes
+        self.idleTimeout = idleTimeout
+        self.requestDeadline = requestDeadline
+        self.backlog = backlog
+    }
+}
+
+public struct HTTPServerError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+}
+
+/// An HTTP/1.1 server on one `EventLoop`. Requests go to `handler` on the loop's thread.
+public final class HTTPServer {
+    public let loop: EventLoop
+    public let configuration: HTTPServerConfiguration
+    private let http: OpaquePointer
+    private var bound: OpaquePointer?
+    private let handler: (HTTPRequest) -> Void
+    private var nextID: UInt64 = 0
+    /// Requests received and not yet answered, weakly: their handlers own them.
+    private var pending: [UInt64: WeakRequest] = [:]
+    /// How many requests are received and not yet answered.
+    public var inFlight: Int { pending.count }
+    /// Called after each answer with the request and its status (access log, metrics).
+    public var onAnswer: ((HTTPRequest, Int) -> Void)?
+    /// The port actually bound.
+    public private(set) var port: Int = 0
+
+    public init(loop: EventLoop, configuration: HTTPServerConfiguration, handler: @escaping (HTTPRequest) -> Void) throws(HTTPServerError) {
+        self.loop = loop
+        self.configuration = configuration
+        self.handler = handler
+        guard let http = evhttp_new(loop.base) else { throw HTTPServerError(description: "evhttp_new failed") }
+        self.http = http
+        evhttp_set_timeout(http, Int32(configuration.idleTimeout))
+        // evhttp's own limits answer with an HTML page and no hook to change it (libevent 2.1),
+        // so they sit well above ours: requests between the two get authd's JSON 431/413, and
+        // only absurd ones reach evhttp's.
+        evhttp_set_max_headers_size(http, configuration.maxHeaderBytes * 16)
+        evhttp_set_max_body_size(http, configuration.maxBodyBytes + 1024 * 1024)
+        evhttp_set_default_content_type(http, "application/json")
+        // Every method reaches the router, which answers 405 with Allow itself (evhttp would
+        // send 501 for a method that is not allowed).
+        evhttp_set_allowed_methods(http, UInt16(0x1FF))
+        // No EVHTTP_SERVER_LINGERING_CLOSE: in 2.1 it reads the whole declared body before
+        // refusing it, so "Content-Length: 1073741824" would hold the connection until the idle
+        // timeout. Without it the 413 goes out at once (a client still sending may see a reset).
+        evhttp_set_gencb(http, { raw, context in
+            guard let raw, let context else { return }
+            Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue().received(raw)
+        }, Unmanaged.passUnretained(self).toOpaque())
+        try listen()
+    }
+
+    deinit {
+        // evhttp_free frees every request still open; a handler answering one later would
+        // write to freed memory, so each is told first.
+        for entry in pending.values { entry.request?.abandon() }
+        evhttp_free(http)
+    }
+
+    private func listen() throws(HTTPServerError) {
+        var address = sockaddr_storage()
+        var length = Int32(MemoryLayout<sockaddr_storage>.size)
+        let host = configuration.host.contains(":") && !configuration.host.hasPrefix("[") ? "[\(configuration.host)]" : configuration.host
+        let text = "\(host):\(configuration.port)"
+        // evutil_parse_sockaddr_port refuses port 0 ("any free port"): parse with port 1, then set it.
+        let parsed = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { evutil_parse_sockaddr_port("\(host):1", $0, &length) }
+        }
+        guard parsed == 0, (0...65535).contains(configuration.port) else {
+            throw HTTPServerError(description: "cannot parse listen address \(text)")
+        }
+        let networkPort = UInt16(configuration.port).bigEndian
+        withUnsafeMutablePointer(to: &address) { storage in
+            if storage.pointee.ss_family == sa_family_t(AF_INET6) {
+                storage.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_port = networkPort }
+            } else {
+                storage.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_port = networkPort }
+            }
+        }
+        let flags = LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_CLOSE_ON_FREE
+        let listener = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                evconnlistener_new_bind(loop.base, nil, nil, UInt32(flags), Int32(configuration.backlog), $0, length)
+            }
+        }
+        guard let listener else {
+            throw HTTPServerError(description: "cannot listen on \(text): \(String(cString: strerror(errno)))")
+        }
+        guard let bound = evhttp_bind_listener(http, listener) else {
+            evconnlistener_free(listener)
+            throw HTTPServerError(description: "evhttp_bind_listener failed")
+        }
+        self.bound = bound
+        var actual = sockaddr_storage()
+        var actualLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let fd = evconnlistener_get_fd(listener)
+        _ = withUnsafeMutablePointer(to: &actual) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &actualLength) }
+        }
+        port = Int(
+            actual.ss_family == sa_family_t(AF_INET6)
+                ? withUnsafePointer(to: &actual) { $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) } }
+                : withUnsafePointer(to: &actual) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) } })
+    }
+
+    /// Stops accepting new connections; requests in flight and open connections go on.
+    public func stopAccepting() {
+        if let bound {
+            evhttp_del_accept_socket(http, bound)
+            self.bound = nil
+        }
+    }
+
+    /// Our own header and body limits (see init for why evhttp's are higher).
+    private func oversized(_ raw: OpaquePointer) -> (status: Int, detail: String)? {
+        if evbuffer_get_length(evhttp_request_get_input_buffer(raw)) > configuration.maxBodyBytes {
+            return (413, "Request body too large.")
+        }
+        var size = evhttp_request_get_uri(raw).map { strlen($0) } ?? 0
+        if let headers = evhttp_request_get_input_headers(raw) {
+            var entry = headers.pointee.tqh_first
+            while let current = entry {
+                size += (current.pointee.key.map { strlen($0) } ?? 0) + (current.pointee.value.map { strlen($0) } ?? 0) + 4
+                entry = current.pointee.next.tqe_next
+            }
+        }
+        return size > configuration.maxHeaderBytes ? (431, "Request header fields too large.") : nil
+    }
+
+    private func received(_ raw: OpaquePointer) {
+        guard let method = HTTPMethod(command: evhttp_request_get_command(raw)) else {
+            evhttp_send_reply(raw, 501, "Not Implemented", nil)
+            return
+        }
+        if let refusal = oversized(raw) {
+            let body = Array(#"{"detail":"\#(refusal.detail)"}"#.utf8)
+            if let output = evhttp_request_get_output_headers(raw) {
+                evhttp_add_header(output, "Content-Type", "application/json")
+                evhttp_add_header(output, "Connection", "close")
+            }
+            body.withUnsafeBytes { _ = evbuffer_add(evhttp_request_get_output_buffer(raw), $0.baseAddress, $0.count) }
+            evhttp_send_reply(raw, Int32(refusal.status), reasonPhrase(refusal.status), nil)
+            return
+        }
+        nextID &+= 1
+        let request = HTTPRequest(raw: raw, loop: loop, method: method, id: nextID, deadline: configuration.requestDeadline) {
+            [weak self] request, status in
+            guard let self else { return }
+            self.pending[request.id] = nil
+            self.onAnswer?(request, status)
+        }
+        pending[request.id] = WeakRequest(request: request)
+        handler(request)
+    }
+}
+
+private struct WeakRequest {
+    weak var request: HTTPRequest?
+}

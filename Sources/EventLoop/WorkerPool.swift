@@ -1,0 +1,148 @@
+// Threads for CPU-heavy work (password hashing, RSA signing) that must never run on a loop.
+import Glibc
+import Synchronization
+
+internal import CLibevent
+
+/// A fixed set of worker threads with a bounded FIFO queue. Results go back to the submitting
+/// loop through its inbox, so callers stay single-threaded. When the queue is full, `submit`
+/// refuses at once: a login storm gets fast 503s instead of an ever-growing backlog.
+public final class WorkerPool: Sendable {
+    private struct State: ~Copyable {
+        var jobs: [@Sendable () -> Void] = []
+        var head = 0
+        var stopping = false
+        var running = 0
+    }
+
+    private let state = Mutex(State())
+    private let available = Semaphore()
+    public let threadCount: Int
+    public let queueLimit: Int
+
+    public init(threads: Int, queueLimit: Int) {
+        precondition(threads >= 1 && queueLimit >= 1)
+        threadCount = threads
+        self.queueLimit = queueLimit
+        for index in 0..<threads {
+            spawnThread(name: "authd-worker-\(index)") { [self] in self.work() }
+        }
+    }
+
+    /// Jobs waiting (not yet started); for metrics and tests.
+    public var queueDepth: Int { state.withLock { $0.jobs.count - $0.head } }
+
+    /// Runs `work` on a worker, then `completion` with its result on `loop`'s thread.
+    /// Returns false, running nothing, when the queue is full or the pool is stopping.
+    public func submit<Result: Sendable>(
+        from loop: EventLoop, _ work: @escaping @Sendable () -> Result, completion: @escaping (Result) -> Void
+    ) -> Bool {
+        let callback = LoopBound(completion, on: loop)
+        let inbox = loop.inbox
+        let accepted = state.withLock { state -> Bool in
+            guard !state.stopping, state.jobs.count - state.head < queueLimit else { return false }
+            state.jobs.append {
+                let result = work()
+                inbox.post { callback.value(result) }
+            }
+            return true
+        }
+        if accepted { available.signal() }
+        return accepted
+    }
+
+    /// Lets the workers finish what is queued, then exit.
+    public func stop() {
+        state.withLock { $0.stopping = true }
+        for _ in 0..<threadCount { available.signal() }
+    }
+
+    private func work() {
+        while true {
+            available.wait()
+            let job: (@Sendable () -> Void)? = state.withLock { state in
+                guard state.head < state.jobs.count else { return nil }
+                let job = state.jobs[state.head]
+                state.head += 1
+                // Compact now and then so the array does not grow without bound.
+                if state.head > 64 && state.head * 2 > state.jobs.count {
+                    state.jobs.removeFirst(state.head)
+                    state.head = 0
+                }
+                return job
+            }
+            guard let job else {
+                if state.withLock({ $0.stopping }) { return }
+                continue
+            }
+            job()
+        }
+    }
+}
+
+/// A counting semaphore over a pthread mutex and condition variable (for threads that may block:
+/// workers and the main thread, never a loop).
+public final class Semaphore: @unchecked Sendable {
+    // @unchecked: the pthread objects are only touched under their own mutex.
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var count = 0
+
+    public init() {
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+        condition.deallocate()
+    }
+
+    public func signal() {
+        pthread_mutex_lock(mutex)
+        count += 1
+        pthread_cond_signal(condition)
+        pthread_mutex_unlock(mutex)
+    }
+
+    public func wait() {
+        pthread_mutex_lock(mutex)
+        while count == 0 { pthread_cond_wait(condition, mutex) }
+        count -= 1
+        pthread_mutex_unlock(mutex)
+    }
+}
+
+/// A started thread, which can be waited for.
+public struct ThreadHandle: Sendable {
+    let thread: pthread_t
+
+    /// Blocks until the thread's body has returned.
+    public func join() {
+        pthread_join(thread, nil)
+    }
+}
+
+/// Starts a thread running `body`.
+@discardableResult
+public func spawnThread(name: String, _ body: @escaping @Sendable () -> Void) -> ThreadHandle {
+    final class Box: @unchecked Sendable {
+        let body: @Sendable () -> Void
+        let name: String
+        init(_ body: @escaping @Sendable () -> Void, _ name: String) {
+            self.body = body
+            self.name = name
+        }
+    }
+    let box = Unmanaged.passRetained(Box(body, name)).toOpaque()
+    var thread = pthread_t()
+    let result = pthread_create(&thread, nil, { context in
+        let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
+        box.body()
+        return nil
+    }, box)
+    precondition(result == 0, "pthread_create failed: \(result)")
+    return ThreadHandle(thread: thread)
+}

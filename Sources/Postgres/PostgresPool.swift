@@ -1,0 +1,179 @@
+// The per-loop connection pool: a bounded FIFO of queries in front of a few nonblocking
+// connections, failing fast whenever the database is out of reach.
+
+public import EventLoop
+
+/// A loop's Postgres connections and its queue of waiting queries.
+///
+/// Not Sendable: create one per event loop, on that loop's thread, and call it only there. No
+/// call ever blocks the loop: connecting, preparing, sending and reading are all driven by
+/// socket readiness.
+///
+/// Failure policy, chosen so that authd answers 503 quickly during an outage:
+/// - a query is refused with `.unavailable` at once when the queue is full, or when no
+///   connection is up or about to be (a connection retrying after failures does not count);
+/// - when the last connection dies, every waiting query fails with `.unavailable`;
+/// - the query in flight on a connection that breaks fails with `.connectionLost` and is never
+///   retried, since it may have run;
+/// - a query still unanswered after `queryTimeout` fails with `.timeout`; if it was in flight,
+///   its connection is reset.
+public final class PostgresPool {
+    private let loop: EventLoop
+    private let configuration: PostgresConfiguration
+    private var connections: [PostgresConnection] = []
+    /// FIFO of queries waiting for an idle connection. At most `queueLimit` (64 by default)
+    /// long, so removing from the front of an array costs less than a ring buffer's bookkeeping.
+    private var waiting: [PendingQuery] = []
+    private var isClosed = false
+    private var errors = 0
+    private var connectionFailures = 0
+
+    /// Opens `configuration.connections` connections, each of which prepares `statements`
+    /// before it takes queries. Must be called on `loop`'s thread.
+    public init(loop: EventLoop, configuration: PostgresConfiguration, statements: [PreparedStatement]) {
+        precondition(loop.inLoop, "a PostgresPool is created on its loop's thread")
+        precondition(configuration.connections >= 1, "a pool needs at least one connection")
+        precondition(configuration.queueLimit >= 0 && configuration.queryTimeout > 0 && configuration.connectTimeout > 0)
+        precondition(Set(statements.map(\.name)).count == statements.count, "statement names must be unique")
+        self.loop = loop
+        self.configuration = configuration
+        connections = (1...configuration.connections).map {
+            PostgresConnection(number: $0, loop: loop, configuration: configuration, statements: statements)
+        }
+        for connection in connections { connection.pool = self }
+        for connection in connections { connection.connect() }
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Runs the prepared statement named `statement` with text `parameters` (`nil` is SQL NULL).
+    ///
+    /// `completion` runs exactly once on the loop: with the rows, or with a `PostgresError`.
+    /// When the pool cannot take the query it runs at once, before `query` returns.
+    /// Parameters are never logged (they hold password hashes and token ids).
+    public func query(
+        _ statement: String, _ parameters: [String?],
+        completion: @escaping (Result<PostgresRows, PostgresError>) -> Void
+    ) {
+        precondition(loop.inLoop, "PostgresPool.query called off its loop")
+        guard !isClosed, connections.contains(where: \.isPromising) else {
+            errors += 1
+            return completion(.failure(.unavailable))
+        }
+        guard !containsNUL(parameters) else {
+            errors += 1
+            return completion(.failure(nulParameterError))
+        }
+        let query = PendingQuery(statement: statement, parameters: parameters, completion: completion)
+        // Only when nobody is waiting: a completion handler that queries again must not jump the queue.
+        if waiting.isEmpty, let idle = connections.first(where: { $0.state == .idle }) {
+            startDeadline(for: query)
+            return idle.send(query)
+        }
+        guard waiting.count < configuration.queueLimit else {
+            errors += 1
+            return query.finish(.failure(.unavailable))
+        }
+        startDeadline(for: query)
+        waiting.append(query)
+    }
+
+    /// True when at least one connection is idle or busy: what /readyz reports.
+    public var isReady: Bool {
+        connections.contains { $0.state == .idle || $0.state == .busy }
+    }
+
+    /// Connections by state, queue depth and error counts.
+    public var stats: PostgresPoolStats {
+        var stats = PostgresPoolStats()
+        for connection in connections {
+            switch connection.state {
+            case .backingOff: stats.backingOff += 1
+            case .connecting: stats.connecting += 1
+            case .preparing: stats.preparing += 1
+            case .idle: stats.idle += 1
+            case .busy: stats.busy += 1
+            case .closed: break
+            }
+        }
+        stats.queueDepth = waiting.count
+        stats.errors = errors
+        stats.connectionFailures = connectionFailures
+        return stats
+    }
+
+    /// Finishes every connection and fails every waiting or in-flight query with `.unavailable`.
+    /// Later queries fail the same way. Call before the loop stops.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        var failed = waiting
+        waiting = []
+        for connection in connections {
+            if let query = connection.close() { failed.append(query) }
+        }
+        fail(failed, with: .unavailable)
+    }
+
+    // MARK: Called by connections
+
+    func connectionBecameIdle(_ connection: PostgresConnection) {
+        dispatch()
+    }
+
+    func connection(_ connection: PostgresConnection, finished query: PendingQuery, with result: Result<PostgresRows, PostgresError>) {
+        // Hand the connection to the next waiting query before running the completion, which
+        // may take its time or query again.
+        dispatch()
+        if case .failure = result { errors += 1 }
+        query.finish(result)
+    }
+
+    func connection(_ connection: PostgresConnection, broke lost: PendingQuery?) {
+        connectionFailures += 1
+        if let lost { fail([lost], with: .connectionLost) }
+        // Nothing left that could serve the queue soon: answer now rather than at the timeout.
+        if !isClosed, !connections.contains(where: \.isPromising) {
+            let failed = waiting
+            waiting = []
+            fail(failed, with: .unavailable)
+        }
+    }
+
+    // MARK: Queue
+
+    private func dispatch() {
+        // Re-check each round: send may break the connection, and completions may re-enter.
+        while !waiting.isEmpty, let idle = connections.first(where: { $0.state == .idle }) {
+            idle.send(waiting.removeFirst())
+        }
+    }
+
+    private func startDeadline(for query: PendingQuery) {
+        // Weak: the timer belongs to the query, and the pool may be gone when it fires.
+        query.deadline = LoopTimer(loop: loop, after: configuration.queryTimeout) { [weak self, weak query] in
+            guard let self, let query else { return }
+            deadlinePassed(query)
+        }
+    }
+
+    private func deadlinePassed(_ query: PendingQuery) {
+        if let index = waiting.firstIndex(where: { $0 === query }) {
+            waiting.remove(at: index)
+        } else if let connection = connections.first(where: { $0.query === query }) {
+            connection.abandonQuery()
+        }
+        fail([query], with: .timeout)
+    }
+
+    private func fail(_ queries: [PendingQuery], with error: PostgresError) {
+        errors += queries.count
+        for query in queries { query.finish(.failure(error)) }
+    }
+}
+
+/// Loop-confined: the compiler rejects sending a pool to another thread.
+@available(*, unavailable)
+extension PostgresPool: Sendable {}

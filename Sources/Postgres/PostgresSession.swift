@@ -1,0 +1,75 @@
+// A blocking connection for command-line tools (`authd migrate`, `authd user create`).
+
+import Glibc
+import CLibpq
+
+/// One ordinary, blocking libpq connection.
+///
+/// Every call waits for the server, so this is for command-line tools and startup tasks only;
+/// never use it on an event loop (use `PostgresPool` there). Not Sendable: use it from the
+/// thread that created it.
+public final class PostgresSession {
+    private var connection: OpaquePointer?
+
+    /// Connects, waiting at most about `configuration.connectTimeout` (libpq rounds up to whole
+    /// seconds, minimum 2, per address tried).
+    public init(configuration: PostgresConfiguration) throws(PostgresSetupError) {
+        let (keywords, values) = configuration.sessionParameters
+        let connection = withCStrings(keywords.map(Optional.some) + [nil]) { keywords in
+            withCStrings(values.map(Optional.some) + [nil]) { values in PQconnectdbParams(keywords, values, 0) }
+        }
+        guard let connection else { throw PostgresSetupError("could not connect to \(configuration.target): out of memory") }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let reason = oneLine(String(cString: PQerrorMessage(connection)))
+            PQfinish(connection)
+            throw PostgresSetupError("could not connect to \(configuration.target): \(reason)")
+        }
+        // Notices ("relation ... already exists, skipping") would otherwise be printed to stderr.
+        PQsetNoticeReceiver(connection, { _, _ in }, nil)
+        self.connection = connection
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Runs one statement with text `parameters` (`$1`, `$2`, ...; `nil` is SQL NULL) and
+    /// returns its rows in text format.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> PostgresRows {
+        guard let connection else { throw .unavailable }
+        guard !containsNUL(parameters) else { throw nulParameterError }
+        let result = withCStrings(parameters) { values in
+            PQexecParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+        }
+        return try rows(from: result)
+    }
+
+    /// Runs `sql`, which may hold several statements separated by semicolons (a migration
+    /// file). Stops at the first error. Without an explicit BEGIN the whole script is one
+    /// transaction.
+    public func executeScript(_ sql: String) throws(PostgresError) {
+        guard let connection else { throw .unavailable }
+        try rows(from: PQexec(connection, sql))
+    }
+
+    /// Ends the connection. Later calls throw `.unavailable`.
+    public func close() {
+        if let connection { PQfinish(connection) }
+        connection = nil
+    }
+
+    @discardableResult
+    private func rows(from result: OpaquePointer?) throws(PostgresError) -> PostgresRows {
+        defer { PQclear(result) }
+        guard let result, PQstatus(connection) == CONNECTION_OK else { throw .connectionLost }
+        switch CommandOutcome(result) {
+        case .rows(let rows): return rows
+        case .failed(let error): throw error
+        }
+    }
+}
+
+/// One thread at a time: libpq connections are not safe to share between threads.
+@available(*, unavailable)
+extension PostgresSession: Sendable {}

@@ -1,0 +1,86 @@
+// `authd user ...`: create users and change their password or activity.
+import ArgumentParser
+import Passwords
+import Postgres
+
+struct User: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage users (DATABASE_URL; passwords from a prompt or standard input).",
+        subcommands: [Create.self, SetPassword.self, Deactivate.self, Activate.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a user.")
+        @Argument var username: String
+        @Option var email = ""
+        @Flag(help: "Create the user inactive.") var inactive = false
+        @Option(help: "PBKDF2 iterations (default AUTHD_HASH_ITERATIONS or 1000000).") var iterations: Int?
+
+        func run() throws {
+            try reportingFailures {
+                let password = try readPassword(prompt: "Password for \(username): ")
+                let hash = try hasher(iterations).hash(password)
+                let session = try openDatabase()
+                defer { session.close() }
+                do {
+                    let rows = try session.execute(
+                        "INSERT INTO auth_user (username, password, email, is_active) VALUES ($1, $2, $3, $4) RETURNING id",
+                        [username, hash, email, inactive ? "false" : "true"])
+                    print("created user \(username) with id \(rows.first?[0] ?? "?")")
+                } catch PostgresError.server(let state, _) where state == "23505" {
+                    throw CommandFailure("a user named \(username) already exists")
+                }
+            }
+        }
+    }
+
+    struct SetPassword: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "set-password", abstract: "Set a user's password.")
+        @Argument var username: String
+        @Option(help: "PBKDF2 iterations (default AUTHD_HASH_ITERATIONS or 1000000).") var iterations: Int?
+
+        func run() throws {
+            try reportingFailures {
+                let password = try readPassword(prompt: "New password for \(username): ")
+                let hash = try hasher(iterations).hash(password)
+                try updateUser(username, "UPDATE auth_user SET password = $2 WHERE username = $1", hash)
+                print("password set for \(username)")
+            }
+        }
+    }
+
+    struct Deactivate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Refuse a user's logins and tokens from now on.")
+        @Argument var username: String
+
+        func run() throws {
+            try reportingFailures {
+                try updateUser(username, "UPDATE auth_user SET is_active = $2 WHERE username = $1", "false")
+                print("deactivated \(username)")
+            }
+        }
+    }
+
+    struct Activate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Let a deactivated user log in again.")
+        @Argument var username: String
+
+        func run() throws {
+            try reportingFailures {
+                try updateUser(username, "UPDATE auth_user SET is_active = $2 WHERE username = $1", "true")
+                print("activated \(username)")
+            }
+        }
+    }
+}
+
+private func hasher(_ iterations: Int?) -> DjangoPasswordHasher {
+    let configured = iterations ?? currentEnvironment()["AUTHD_HASH_ITERATIONS"].flatMap { Int($0) }
+    return DjangoPasswordHasher(iterations: configured ?? DjangoPasswordHasher.defaultIterations)
+}
+
+private func updateUser(_ username: String, _ sql: String, _ value: String) throws {
+    let session = try openDatabase()
+    defer { session.close() }
+    let rows = try session.execute(sql, [username, value])
+    guard rows.affectedRows == 1 else { throw CommandFailure("no user named \(username)") }
+}

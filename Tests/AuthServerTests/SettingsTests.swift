@@ -1,0 +1,56 @@
+// Settings from the environment: defaults as simplejwt's, errors that say what is wrong.
+@testable import AuthServer
+import Testing
+
+@Suite("Settings")
+struct SettingsTests {
+    func settings(_ environment: [String: String]) throws(SettingsError) -> Settings {
+        try Settings.fromEnvironment(environment) { _ in Array("file-secret-file-secret-file-secret!!".utf8) }
+    }
+
+    @Test("defaults are simplejwt's: HS256, 5 minutes, 1 day, no rotation")
+    func defaults() throws {
+        let s = try settings([:])
+        #expect(s.algorithm == .HS256 && s.accessTokenLifetime == 300 && s.refreshTokenLifetime == 86_400)
+        #expect(!s.rotateRefreshTokens && !s.blacklistAfterRotation && s.leeway == 0 && s.hashIterations == 1_000_000)
+    }
+
+    @Test("every variable is read")
+    func variables() throws {
+        let s = try settings([
+            "AUTHD_LISTEN": "0.0.0.0:9000", "AUTHD_ALGORITHM": "ES256", "AUTHD_ACCESS_TOKEN_LIFETIME": "60",
+            "AUTHD_REFRESH_TOKEN_LIFETIME": "120", "AUTHD_ROTATE_REFRESH_TOKENS": "true", "AUTHD_BLACKLIST_AFTER_ROTATION": "1",
+            "AUTHD_LEEWAY": "5", "AUTHD_AUDIENCE": "api", "AUTHD_ISSUER": "me", "AUTHD_THREADS": "3", "AUTHD_WORKERS": "4",
+            "AUTHD_HASH_ITERATIONS": "1000", "AUTHD_UPDATE_LAST_LOGIN": "yes", "AUTHD_SIGNING_KEY_FILE": "/k",
+        ])
+        #expect(s.listen == "0.0.0.0:9000" && s.algorithm == .ES256 && s.accessTokenLifetime == 60 && s.refreshTokenLifetime == 120)
+        #expect(s.rotateRefreshTokens && s.blacklistAfterRotation && s.leeway == 5 && s.audience == "api" && s.issuer == "me")
+        #expect(s.loopThreads == 3 && s.workerThreads == 4 && s.hashIterations == 1000 && s.updateLastLogin)
+        #expect(s.signingKey == Array("file-secret-file-secret-file-secret!!".utf8))
+    }
+
+    @Test("bad values are refused with the variable's name", arguments: [
+        ("AUTHD_ALGORITHM", "none"), ("AUTHD_ACCESS_TOKEN_LIFETIME", "0"), ("AUTHD_LEEWAY", "-1"), ("AUTHD_ROTATE_REFRESH_TOKENS", "maybe"),
+        ("AUTHD_THREADS", "x"),
+    ])
+    func refusals(name: String, value: String) {
+        #expect {
+            _ = try settings([name: value])
+        } throws: { error in
+            (error as? SettingsError)?.description.contains(name) == true
+        }
+    }
+
+    @Test("a signing key too short for its algorithm, or missing, is refused; secrets are masked in the summary")
+    func keys() throws {
+        var s = Settings()
+        s.signingKey = Array("short".utf8)
+        #expect(throws: SettingsError.self) { _ = try TokenAuthority(settings: s) }
+        s.signingKey = Array(String(repeating: "k", count: 32).utf8)
+        #expect(throws: Never.self) { _ = try TokenAuthority(settings: s) }
+        s.algorithm = .HS512
+        #expect(throws: SettingsError.self) { _ = try TokenAuthority(settings: s) }
+        s.databaseURL = "postgresql://user:hunter2@db/authd"
+        #expect(!s.summary.contains("hunter2") && !s.summary.contains(String(repeating: "k", count: 32)))
+    }
+}

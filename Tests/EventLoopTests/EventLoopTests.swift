@@ -1,0 +1,100 @@
+// The loop's inbox, timers and worker pool.
+import Glibc
+import EventLoop
+import Synchronization
+import Testing
+
+@Suite("Event loop")
+struct EventLoopTests {
+    @Test("work posted from another thread runs on the loop thread, in order")
+    func inbox() {
+        let seen = Mutex<[Int]>([])
+        let allOnLoop = Mutex(true)
+        let done = Semaphore()
+        let loopThread = Mutex<pthread_t?>(nil)
+        let running = RunningLoop { _ in
+            loopThread.withLock { $0 = pthread_self() }
+            return nil
+        }
+        for index in 0..<100 {
+            running.inbox.post {
+                if pthread_equal(pthread_self(), loopThread.withLock { $0! }) == 0 { allOnLoop.withLock { $0 = false } }
+                seen.withLock { $0.append(index) }
+                if index == 99 { done.signal() }
+            }
+        }
+        done.wait()
+        #expect(seen.withLock { $0 } == Array(0..<100))
+        #expect(allOnLoop.withLock { $0 })
+        running.stop()
+    }
+
+    /// Keeps timers alive on the loop until the last one fires.
+    final class Timers {
+        var all: [LoopTimer] = []
+    }
+
+    @Test("a timer fires once after its delay; a cancelled or dropped one never does")
+    func timers() {
+        let fired = Mutex<[String]>([])
+        let done = Semaphore()
+        let running = RunningLoop { loop in
+            let start = loop.now
+            let holder = Timers()
+            let kept = LoopTimer(loop: loop, after: 0.05) { fired.withLock { $0.append("kept after \(loop.now - start >= 0.049)") } }
+            let cancelled = LoopTimer(loop: loop, after: 0.02) { fired.withLock { $0.append("cancelled") } }
+            cancelled.cancel()
+            _ = LoopTimer(loop: loop, after: 0.02) { fired.withLock { $0.append("dropped") } }
+            let finish = LoopTimer(loop: loop, after: 0.15) {
+                holder.all.removeAll()
+                done.signal()
+            }
+            holder.all = [kept, cancelled, finish]
+            return nil
+        }
+        done.wait()
+        #expect(fired.withLock { $0 } == ["kept after true"])
+        running.stop()
+    }
+
+    @Test("the worker pool computes off the loop, completes on it, and refuses at once when full")
+    func workers() {
+        let pool = WorkerPool(threads: 2, queueLimit: 3)
+        let started = Semaphore(), gate = Semaphore(), done = Semaphore()
+        let results = Mutex<[Int]>([])
+        let accepted = Mutex<[Bool]>([])
+        let completionsOnLoop = Mutex(true)
+        let running = RunningLoop { _ in nil }
+        func submit(_ values: Range<Int>, blocking: Bool) {
+            running.perform { loop in
+                for value in values {
+                    let ok = pool.submit(from: loop, { () -> Int in
+                        if blocking {
+                            started.signal()
+                            gate.wait()
+                        }
+                        return value
+                    }) { result in
+                        if !loop.inLoop { completionsOnLoop.withLock { $0 = false } }
+                        results.withLock { $0.append(result) }
+                        done.signal()
+                    }
+                    accepted.withLock { $0.append(ok) }
+                }
+            }
+        }
+        submit(0..<2, blocking: true)
+        started.wait()
+        started.wait()  // both workers are now busy
+        submit(2..<6, blocking: false)  // three fit in the queue, the fourth does not
+        #expect(accepted.withLock { $0 } == [true, true, true, true, true, false])
+        #expect(pool.queueDepth == 3)
+        gate.signal()
+        gate.signal()
+        for _ in 0..<5 { done.wait() }
+        #expect(results.withLock { $0 }.sorted() == [0, 1, 2, 3, 4])
+        #expect(completionsOnLoop.withLock { $0 })
+        pool.stop()
+        running.stop()
+    }
+}
