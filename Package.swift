@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "AuthCrypto", dependencies: ["COpenSSL", "CShims"], swiftSettings: strictSwift),
         // The one Swift module over libevent: event loops, timers, socket watches, the inbox,
         // the worker pool and the evhttp server.
-        .target(name: "EventLoop", dependencies: ["CLibevent"], swiftSettings: strictSwift),
+        .target(name: "EventLoop", dependencies: ["CLibevent", "CShims"], swiftSettings: strictSwift),
         // Compact JWS/JWT: encode, decode, verify, claims, JWK.
         .target(name: "JWT", dependencies: ["AuthCrypto", "JSON"], swiftSettings: strictSwift),
         // Django-compatible password hashes (pbkdf2_sha256).

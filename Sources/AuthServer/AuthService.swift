@@ -36,14 +36,6 @@ final class AuthService {
     var authority: TokenAuthority { shared.authority }
 
     func handle(_ request: HTTPRequest) {
-        // evhttp trusts the first Content-Length and ignores Transfer-Encoding variants it does
-        // not know: refuse ambiguous framing rather than guess (request smuggling).
-        if request.headerCount("Content-Length") > 1
-            || (request.header("Transfer-Encoding") != nil && request.header("Content-Length") != nil)
-        {
-            request.respond(status: 400, headers: [("Connection", "close")], json: #"{"detail":"Ambiguous request framing."}"#)
-            return
-        }
         switch Route.match(request.path) {
         case .notFound:
             send(request, .notFound)

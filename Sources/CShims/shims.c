@@ -1,5 +1,9 @@
-// Function forms of OpenSSL macros for Swift (see include/CShims.h).
+// Function forms of OpenSSL macros and of Linux calls Swift cannot import (see include/CShims.h).
+#define _GNU_SOURCE 1
 #include "CShims.h"
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -8,3 +12,7 @@ void authd_openssl_free(void *ptr) { OPENSSL_free(ptr); }
 int authd_selection_keypair(void) { return EVP_PKEY_KEYPAIR; }
 
 int authd_selection_public_key(void) { return EVP_PKEY_PUBLIC_KEY; }
+
+int authd_set_thread_nice(int nice) {
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
+}

@@ -98,18 +98,6 @@ public final class HTTPRequest {
         return evhttp_find_header(headers, name).map { String(cString: $0) }
     }
 
-    /// How many times header `name` occurs (duplicates of framing headers are refused).
-    public func headerCount(_ name: String) -> Int {
-        guard let raw, let headers = evhttp_request_get_input_headers(raw) else { return 0 }
-        var count = 0
-        var entry = headers.pointee.tqh_first
-        while let current = entry {
-            if let key = current.pointee.key, strcasecmp(key, name) == 0 { count += 1 }
-            entry = current.pointee.next.tqe_next
-        }
-        return count
-    }
-
     /// Sends the response; later calls do nothing. `headers` are added to Content-Type.
     public func respond(status: Int, headers: [(String, String)] = [], body: [UInt8], contentType: String = "application/json") {
         guard let raw else { return }

@@ -139,20 +139,32 @@ public final class HTTPServer {
         }
     }
 
-    /// Our own header and body limits (see init for why evhttp's are higher).
-    private func oversized(_ raw: OpaquePointer) -> (status: Int, detail: String)? {
+    /// Requests refused before any handler sees them, checked in one pass over the headers:
+    /// our own size limits (see init for why evhttp's are higher), and ambiguous framing. evhttp
+    /// trusts the first of several Content-Lengths and does not reject Transfer-Encoding beside
+    /// Content-Length, which a proxy in front may read differently (request smuggling).
+    private func refusal(_ raw: OpaquePointer) -> (status: Int, detail: String)? {
         if evbuffer_get_length(evhttp_request_get_input_buffer(raw)) > configuration.maxBodyBytes {
             return (413, "Request body too large.")
         }
         var size = evhttp_request_get_uri(raw).map { strlen($0) } ?? 0
+        var contentLengths = 0
+        var transferEncoding = false
         if let headers = evhttp_request_get_input_headers(raw) {
             var entry = headers.pointee.tqh_first
             while let current = entry {
-                size += (current.pointee.key.map { strlen($0) } ?? 0) + (current.pointee.value.map { strlen($0) } ?? 0) + 4
+                if let key = current.pointee.key {
+                    size += strlen(key)
+                    if strcasecmp(key, "Content-Length") == 0 { contentLengths += 1 }
+                    if strcasecmp(key, "Transfer-Encoding") == 0 { transferEncoding = true }
+                }
+                size += (current.pointee.value.map { strlen($0) } ?? 0) + 4
                 entry = current.pointee.next.tqe_next
             }
         }
-        return size > configuration.maxHeaderBytes ? (431, "Request header fields too large.") : nil
+        if size > configuration.maxHeaderBytes { return (431, "Request header fields too large.") }
+        if contentLengths > 1 || (transferEncoding && contentLengths > 0) { return (400, "Ambiguous request framing.") }
+        return nil
     }
 
     private func received(_ raw: OpaquePointer) {
@@ -160,7 +172,7 @@ public final class HTTPServer {
             evhttp_send_reply(raw, 501, "Not Implemented", nil)
             return
         }
-        if let refusal = oversized(raw) {
+        if let refusal = refusal(raw) {
             let body = Array(#"{"detail":"\#(refusal.detail)"}"#.utf8)
             if let output = evhttp_request_get_output_headers(raw) {
                 evhttp_add_header(output, "Content-Type", "application/json")

@@ -1,6 +1,7 @@
 // Threads for CPU-heavy work (password hashing, RSA signing) that must never run on a loop.
 import Glibc
 import Synchronization
+internal import CShims
 
 internal import CLibevent
 
@@ -58,6 +59,10 @@ public final class WorkerPool: Sendable {
     }
 
     private func work() {
+        // Hashing yields to the loops: a login costs 90 ms of CPU, a token check a few
+        // microseconds, so under contention the loops' latency wins and logins slow down a
+        // little instead (nice 10 still gets about a tenth of a contended core per worker).
+        _ = authd_set_thread_nice(10)
         while true {
             available.wait()
             let job: (@Sendable () -> Void)? = state.withLock { state in

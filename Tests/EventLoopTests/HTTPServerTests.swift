@@ -25,7 +25,7 @@ struct HTTPServerTests {
         let seen = Mutex<String>("")
         let (running, port) = Self.serve { request in
             seen.withLock {
-                $0 = "\(request.method) \(request.path) \(request.header("x-test") ?? "-") \(request.headerCount("X-Test")) \(String(decoding: request.body, as: UTF8.self))"
+                $0 = "\(request.method) \(request.path) \(request.header("x-test") ?? "-") \(request.query ?? "-") \(String(decoding: request.body, as: UTF8.self))"
             }
             request.respond(status: 201, headers: [("X-Reply", "yes")], json: #"{"ok":true}"#)
         }
@@ -36,7 +36,7 @@ struct HTTPServerTests {
         #expect(response.contains("X-Reply: yes\r\n"))
         #expect(response.contains("Content-Length: 11\r\n"))
         #expect(response.hasSuffix("\r\n\r\n{\"ok\":true}"))
-        #expect(seen.withLock { $0 } == "POST /a/b one 2 hello")
+        #expect(seen.withLock { $0 } == "POST /a/b one q=1 hello")
         running.stop()
     }
 
@@ -88,6 +88,22 @@ struct HTTPServerTests {
         let big = String(repeating: "a", count: 4096)
         let response = exchange(port: port, Array("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\nConnection: close\r\n\r\n\(big)".utf8))
         #expect(response.hasPrefix("HTTP/1.1 413 "))
+        #expect(get("/", port: port).hasPrefix("HTTP/1.1 200 "))
+        running.stop()
+    }
+
+    @Test("oversized headers get a JSON 431 and ambiguous framing a 400, before any handler runs")
+    func refusedEarly() {
+        let handled = Mutex(0)
+        let (running, port) = Self.serve(HTTPServerConfiguration(port: 0, maxHeaderBytes: 1024)) { request in
+            handled.withLock { $0 += 1 }
+            request.respond(status: 200, json: "{}")
+        }
+        let big = get("/", port: port, extraHeaders: "X-Big: \(String(repeating: "b", count: 2000))\r\n")
+        #expect(big.hasPrefix("HTTP/1.1 431 ") && big.hasSuffix(#"{"detail":"Request header fields too large."}"#))
+        let twice = exchange(port: port, Array("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nab".utf8))
+        #expect(twice.hasPrefix("HTTP/1.1 400 ") && twice.contains("Connection: close"))
+        #expect(handled.withLock { $0 } == 0)
         #expect(get("/", port: port).hasPrefix("HTTP/1.1 200 "))
         running.stop()
     }

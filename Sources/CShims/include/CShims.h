@@ -12,4 +12,8 @@ void authd_openssl_free(void *ptr);
 int authd_selection_keypair(void);
 int authd_selection_public_key(void);
 
+/// Sets the calling thread's nice value (Linux schedules threads individually; gettid is not
+/// importable). Returns 0 on success, -1 with errno set.
+int authd_set_thread_nice(int nice);
+
 #endif
