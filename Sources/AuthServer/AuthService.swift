@@ -103,6 +103,17 @@ final class AuthService {
         try RequestData(contentType: request.header("Content-Type"), body: request.body)
     }
 
+    /// The token in body field `field`, verified: signature, claims, and `type` when given.
+    /// Every refusal is simplejwt's 401 token_not_valid with its message.
+    func verifiedToken(_ request: HTTPRequest, field: String, type: String?) throws(APIError) -> JSONObject {
+        let token = try data(of: request).charFields([field])[0]
+        do {
+            return try authority.verify(token, type: type, now: loop.now)
+        } catch {
+            throw APIError.tokenNotValid(APIError.tokenMessage(error))
+        }
+    }
+
     /// A database failure as the client sees it: a fast 503, never a hang or a 500.
     func databaseFailed(_ request: HTTPRequest, _ error: PostgresError) {
         send(request, .unavailable("Service temporarily unavailable, please retry."))

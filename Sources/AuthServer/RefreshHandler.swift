@@ -6,13 +6,7 @@ import Postgres
 
 extension AuthService {
     func refresh(_ request: HTTPRequest) throws(APIError) {
-        let token = try data(of: request).charFields(["refresh"])[0]
-        let claims: JSONObject
-        do {
-            claims = try authority.verify(token, type: "refresh", now: loop.now)
-        } catch {
-            throw APIError.tokenNotValid(APIError.tokenMessage(error))
-        }
+        let claims = try verifiedToken(request, field: "refresh", type: "refresh")
         // simplejwt skips the user check when user_id is falsy; an id no user can have is
         // "no active account" here (simplejwt answers 500).
         let checksUser = !UserIDClaim.isFalsy(claims)

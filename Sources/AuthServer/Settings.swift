@@ -53,55 +53,25 @@ public struct SettingsError: Error, Sendable, CustomStringConvertible {
 extension Settings {
     /// The variables, in the order `authd serve --help` lists them.
     public static let variables: [SettingVariable] = [
-        SettingVariable(name: "AUTHD_LISTEN", help: "host:port to listen on (default 127.0.0.1:8000)", secret: false) { s, v throws(SettingsError) in
-            s.listen = v
-        },
-        SettingVariable(name: "DATABASE_URL", help: "PostgreSQL connection URL (required)", secret: true) { s, v throws(SettingsError) in
-            s.databaseURL = v
-        },
-        SettingVariable(name: "AUTHD_SIGNING_KEY", help: "HMAC secret, or PEM private key for RS/PS/ES/EdDSA", secret: true) { s, v throws(SettingsError) in
-            s.signingKey = Array(v.utf8)
-        },
+        .text("AUTHD_LISTEN", "host:port to listen on (default 127.0.0.1:8000)") { $0.listen = $1 },
+        .text("DATABASE_URL", "PostgreSQL connection URL (required)", secret: true) { $0.databaseURL = $1 },
+        .text("AUTHD_SIGNING_KEY", "HMAC secret, or PEM private key for RS/PS/ES/EdDSA", secret: true) { $0.signingKey = Array($1.utf8) },
         SettingVariable(name: "AUTHD_ALGORITHM", help: "HS256 (default), HS384, HS512, RS256..512, PS256..512, ES256..512, EdDSA", secret: false) { s, v throws(SettingsError) in
             guard let algorithm = JWSAlgorithm(headerValue: v) else { throw SettingsError("AUTHD_ALGORITHM: unknown algorithm \"\(v)\"") }
             s.algorithm = algorithm
         },
-        SettingVariable(name: "AUTHD_ACCESS_TOKEN_LIFETIME", help: "seconds (default 300)", secret: false) { s, v throws(SettingsError) in
-            s.accessTokenLifetime = try positive(v, "AUTHD_ACCESS_TOKEN_LIFETIME")
-        },
-        SettingVariable(name: "AUTHD_REFRESH_TOKEN_LIFETIME", help: "seconds (default 86400)", secret: false) { s, v throws(SettingsError) in
-            s.refreshTokenLifetime = try positive(v, "AUTHD_REFRESH_TOKEN_LIFETIME")
-        },
-        SettingVariable(name: "AUTHD_ROTATE_REFRESH_TOKENS", help: "true: refresh returns a new refresh token too", secret: false) { s, v throws(SettingsError) in
-            s.rotateRefreshTokens = try boolean(v, "AUTHD_ROTATE_REFRESH_TOKENS")
-        },
-        SettingVariable(name: "AUTHD_BLACKLIST_AFTER_ROTATION", help: "true: a rotated refresh token is revoked", secret: false) { s, v throws(SettingsError) in
-            s.blacklistAfterRotation = try boolean(v, "AUTHD_BLACKLIST_AFTER_ROTATION")
-        },
-        SettingVariable(name: "AUTHD_LEEWAY", help: "seconds of clock skew allowed (default 0)", secret: false) { s, v throws(SettingsError) in
-            s.leeway = try nonNegative(v, "AUTHD_LEEWAY")
-        },
-        SettingVariable(name: "AUTHD_AUDIENCE", help: "aud claim to issue and require (default none)", secret: false) { s, v throws(SettingsError) in
-            s.audience = v.isEmpty ? nil : v
-        },
-        SettingVariable(name: "AUTHD_ISSUER", help: "iss claim to issue and require (default none)", secret: false) { s, v throws(SettingsError) in
-            s.issuer = v.isEmpty ? nil : v
-        },
-        SettingVariable(name: "AUTHD_THREADS", help: "event-loop threads (default: one per core)", secret: false) { s, v throws(SettingsError) in
-            s.loopThreads = try positive(v, "AUTHD_THREADS")
-        },
-        SettingVariable(name: "AUTHD_WORKERS", help: "password-hashing threads (default: one per core)", secret: false) { s, v throws(SettingsError) in
-            s.workerThreads = try positive(v, "AUTHD_WORKERS")
-        },
-        SettingVariable(name: "AUTHD_HASH_ITERATIONS", help: "PBKDF2 iterations for new hashes (default 1000000)", secret: false) { s, v throws(SettingsError) in
-            s.hashIterations = try positive(v, "AUTHD_HASH_ITERATIONS")
-        },
-        SettingVariable(name: "AUTHD_UPDATE_LAST_LOGIN", help: "true: record last_login on each login", secret: false) { s, v throws(SettingsError) in
-            s.updateLastLogin = try boolean(v, "AUTHD_UPDATE_LAST_LOGIN")
-        },
-        SettingVariable(name: "AUTHD_DB_CONNECTIONS", help: "Postgres connections per loop thread (default 2)", secret: false) { s, v throws(SettingsError) in
-            s.databaseConnectionsPerLoop = try positive(v, "AUTHD_DB_CONNECTIONS")
-        },
+        .integer("AUTHD_ACCESS_TOKEN_LIFETIME", "seconds (default 300)", \.accessTokenLifetime),
+        .integer("AUTHD_REFRESH_TOKEN_LIFETIME", "seconds (default 86400)", \.refreshTokenLifetime),
+        .flag("AUTHD_ROTATE_REFRESH_TOKENS", "true: refresh returns a new refresh token too", \.rotateRefreshTokens),
+        .flag("AUTHD_BLACKLIST_AFTER_ROTATION", "true: a rotated refresh token is revoked", \.blacklistAfterRotation),
+        .integer("AUTHD_LEEWAY", "seconds of clock skew allowed (default 0)", \.leeway, minimum: 0),
+        .text("AUTHD_AUDIENCE", "aud claim to issue and require (default none)") { $0.audience = $1.isEmpty ? nil : $1 },
+        .text("AUTHD_ISSUER", "iss claim to issue and require (default none)") { $0.issuer = $1.isEmpty ? nil : $1 },
+        .integer("AUTHD_THREADS", "event-loop threads (default: one per core)", \.loopThreads),
+        .integer("AUTHD_WORKERS", "password-hashing threads (default: one per core)", \.workerThreads),
+        .integer("AUTHD_HASH_ITERATIONS", "PBKDF2 iterations for new hashes (default 1000000)", \.hashIterations),
+        .flag("AUTHD_UPDATE_LAST_LOGIN", "true: record last_login on each login", \.updateLastLogin),
+        .integer("AUTHD_DB_CONNECTIONS", "Postgres connections per loop thread (default 2)", \.databaseConnectionsPerLoop),
     ]
 
     /// Settings from `environment`, with `AUTHD_SIGNING_KEY_FILE` read through `readFile`.
@@ -142,20 +112,30 @@ extension Settings {
     }
 }
 
-private func positive(_ text: String, _ name: String) throws(SettingsError) -> Int {
-    guard let value = Int(text), value > 0 else { throw SettingsError("\(name): expected a positive integer, got \"\(text)\"") }
-    return value
-}
+extension SettingVariable {
+    /// A string taken as it is.
+    static func text(_ name: String, _ help: String, secret: Bool = false, _ set: @escaping @Sendable (inout Settings, String) -> Void) -> SettingVariable {
+        SettingVariable(name: name, help: help, secret: secret) { settings, value throws(SettingsError) in set(&settings, value) }
+    }
 
-private func nonNegative(_ text: String, _ name: String) throws(SettingsError) -> Int {
-    guard let value = Int(text), value >= 0 else { throw SettingsError("\(name): expected a non-negative integer, got \"\(text)\"") }
-    return value
-}
+    /// A decimal integer of at least `minimum`.
+    static func integer(_ name: String, _ help: String, _ field: any WritableKeyPath<Settings, Int> & Sendable, minimum: Int = 1) -> SettingVariable {
+        SettingVariable(name: name, help: help, secret: false) { settings, value throws(SettingsError) in
+            guard let number = Int(value), number >= minimum else {
+                throw SettingsError("\(name): expected an integer of at least \(minimum), got \"\(value)\"")
+            }
+            settings[keyPath: field] = number
+        }
+    }
 
-private func boolean(_ text: String, _ name: String) throws(SettingsError) -> Bool {
-    switch text.lowercased() {
-    case "1", "true", "yes", "on": return true
-    case "0", "false", "no", "off", "": return false
-    default: throw SettingsError("\(name): expected true or false, got \"\(text)\"")
+    /// true/false (also 1/0, yes/no, on/off; empty is false).
+    static func flag(_ name: String, _ help: String, _ field: any WritableKeyPath<Settings, Bool> & Sendable) -> SettingVariable {
+        SettingVariable(name: name, help: help, secret: false) { settings, value throws(SettingsError) in
+            switch value.lowercased() {
+            case "1", "true", "yes", "on": settings[keyPath: field] = true
+            case "0", "false", "no", "off", "": settings[keyPath: field] = false
+            default: throw SettingsError("\(name): expected true or false, got \"\(value)\"")
+            }
+        }
     }
 }

@@ -8,13 +8,7 @@ extension AuthService {
     /// Any valid token answers `{}`. Revocations are consulted only with blacklist-after-rotation
     /// on, and then a revoked token is a 400, exactly as simplejwt does.
     func verify(_ request: HTTPRequest) throws(APIError) {
-        let token = try data(of: request).charFields(["token"])[0]
-        let claims: JSONObject
-        do {
-            claims = try authority.verify(token, type: nil, now: loop.now)
-        } catch {
-            throw APIError.tokenNotValid(APIError.tokenMessage(error))
-        }
+        let claims = try verifiedToken(request, field: "token", type: nil)
         guard settings.blacklistAfterRotation else {
             send(request, [:])
             return
@@ -30,13 +24,7 @@ extension AuthService {
 
     /// Revokes a refresh token for good: across restarts and every instance sharing the database.
     func blacklist(_ request: HTTPRequest) throws(APIError) {
-        let token = try data(of: request).charFields(["refresh"])[0]
-        let claims: JSONObject
-        do {
-            claims = try authority.verify(token, type: "refresh", now: loop.now)
-        } catch {
-            throw APIError.tokenNotValid(APIError.tokenMessage(error))
-        }
+        let claims = try verifiedToken(request, field: "refresh", type: "refresh")
         let parameters: [String?] = [claims["jti"]?.stringValue, UserIDClaim(claims).parameter, claims["exp"]?.numberValue?.literal]
         database.query(Statement.revoke.name, parameters) { [self] result in
             switch result {
