@@ -9,9 +9,10 @@ enum ConnectionState: String, Sendable {
     case connecting
     /// Connected; the statements are being prepared, one `PQsendPrepare` at a time.
     case preparing
-    /// Ready for a query; the socket is watched so a server hang-up is noticed at once.
+    /// In pipeline mode with nothing in flight; the socket is watched so a server hang-up is
+    /// noticed at once.
     case idle
-    /// One query in flight.
+    /// 1...`pipelineDepth` queries in flight; takes more while there is room.
     case busy
     /// Finished by `PostgresPool.close()`; never used again.
     case closed
@@ -24,7 +25,7 @@ enum ConnectionState: String, Sendable {
         case (.connecting, .preparing), (.connecting, .idle), (.connecting, .backingOff): true
         case (.preparing, .idle), (.preparing, .backingOff): true
         case (.idle, .busy), (.idle, .backingOff): true
-        // busy -> connecting: the query timed out and the connection is being reset.
+        // busy -> connecting: the oldest query timed out and the connection is being reset.
         case (.busy, .idle), (.busy, .backingOff), (.busy, .connecting): true
         default: false
         }

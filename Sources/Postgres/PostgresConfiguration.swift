@@ -15,6 +15,10 @@ public struct PostgresConfiguration: Sendable {
     public var connections: Int = 2
     /// Queries a pool lets wait for a free connection; beyond that it answers `.unavailable`.
     public var queueLimit: Int = 64
+    /// Queries each connection may have in flight at once in libpq's pipeline mode (sent, not
+    /// yet answered). 1 means one query per round trip. A timeout or a lost connection fails
+    /// every query in flight on that connection, so deeper pipelines lose more at once.
+    public var pipelineDepth: Int = 16
     /// Seconds from `query` to its completion, queue wait included; then `.timeout`.
     public var queryTimeout: Double = 5
     /// Seconds allowed to connect and prepare the statements (libpq's `connect_timeout` is not

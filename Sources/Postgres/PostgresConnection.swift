@@ -1,5 +1,6 @@
-// One nonblocking libpq connection driven by the loop: connect, prepare, one query at a time,
-// and recovery (backoff after a failure, reset after a timeout). The pool decides what runs.
+// One nonblocking libpq connection driven by the loop: connect, prepare, then pipeline mode
+// with up to `pipelineDepth` queries in flight, and recovery (backoff after a failure, reset
+// after a timeout). The pool decides what runs.
 
 import Glibc
 import CLibpq
@@ -10,12 +11,18 @@ import EventLoop
 /// Every libpq call here returns at once: the socket is nonblocking, results are read only when
 /// `PQisBusy` says they are complete, and each wait is a one-shot `SocketWatch` re-armed with a
 /// freshly read `PQsocket`, because libpq may switch sockets while connecting.
+///
+/// Once its statements are prepared the connection enters libpq's pipeline mode: queries are
+/// sent without waiting for the previous ones' results, each followed by its own sync point so
+/// that an error aborts only that query (Postgres skips everything up to the next sync after
+/// an error). Results come back in the order the queries were sent, so `inFlight` is a FIFO:
+/// the oldest query's results are always the next ones to read.
 final class PostgresConnection {
     /// 1-based, for log lines.
     let number: Int
     private(set) var state: ConnectionState = .backingOff
-    /// The query in flight; set exactly when `state == .busy`.
-    private(set) var query: PendingQuery?
+    /// Queries sent and not yet answered, oldest first; non-empty exactly when `state == .busy`.
+    private(set) var inFlight: [PendingQuery] = []
     /// Consecutive attempts that failed; 0 once a connection reaches idle.
     private(set) var failures = 0
     /// Told about idle connections, finished queries and breakage. Weak: the pool owns us.
@@ -34,7 +41,16 @@ final class PostgresConnection {
     private var nextStatement = 0
     /// libpq still holds bytes of the current command that the kernel did not take.
     private var flushing = false
+    /// The current command's result so far: the statement being prepared, or the oldest query
+    /// in flight.
     private var outcome: CommandOutcome?
+    /// The oldest query in flight has had its terminating NULL from `PQgetResult`; what comes
+    /// next is its `PGRES_PIPELINE_SYNC` result, which completes it.
+    private var awaitingSync = false
+    /// What the watch is armed for while idle or busy, so that sending another query into an
+    /// already watched pipeline does not tear the event down and add it again (two epoll_ctl
+    /// calls). Nil when not armed.
+    private var armedInterest: SocketWatch.Readiness?
     private var lastLoggedFailure: String?
 
     init(number: Int, loop: EventLoop, configuration: PostgresConfiguration, statements: [PreparedStatement]) {
@@ -60,6 +76,14 @@ final class PostgresConnection {
         case .preparing, .idle, .busy: true
         case .connecting: failures == 0
         case .backingOff, .closed: false
+        }
+    }
+
+    /// How many more queries `send` may take now: none unless up and in pipeline mode.
+    var room: Int {
+        switch state {
+        case .idle, .busy: configuration.pipelineDepth - inFlight.count
+        default: 0
         }
     }
 
@@ -122,43 +146,69 @@ final class PostgresConnection {
         startCommand()
     }
 
+    /// Connected and prepared: from now on every query goes through the pipeline.
     private func becomeIdle() {
+        // Only possible while no command is running, which is the case here. Preparing is done
+        // outside pipeline mode because it runs one statement at a time anyway.
+        guard PQenterPipelineMode(connection) == 1 else { return broke(errorMessage) }
         move(to: .idle)
         if failures > 0 {
             log("connection \(number) to \(configuration.target) is back after \(failures) failed attempt(s)")
         }
         failures = 0
         lastLoggedFailure = nil
-        watchWhileIdle()
+        armedInterest = nil
+        advance(after: [])
         pool?.connectionBecameIdle(self)
     }
 
     // MARK: Queries
 
-    /// Sends `query` on this idle connection; the pool hears back through `connection(_:finished:with:)`
-    /// or `connection(_:broke:)`.
-    func send(_ query: PendingQuery) {
-        move(to: .busy)
-        self.query = query
-        let sent = withCStrings(query.parameters) { values in
-            // Text parameters (lengths and formats NULL), text results (0).
-            PQsendQueryPrepared(connection, query.statement, Int32(query.parameters.count), values, nil, nil, 0)
+    /// Sends `queries` (at most `room`) into the pipeline. libpq 15's `PQpipelineSync` already
+    /// tries a nonblocking flush after each query (libpq 17's `PQsendPipelineSync` would not);
+    /// the `PQflush` after the batch finds out whether bytes are left over. The pool hears back
+    /// through `connection(_:finished:)` or `connection(_:broke:)`, in sending order.
+    func send(_ queries: [PendingQuery]) {
+        precondition(!queries.isEmpty && queries.count <= room, "send needs 1...room queries")
+        if state == .idle { move(to: .busy) }
+        // In flight before sending: if a send fails, every query handed over, sent or not,
+        // fails with .connectionLost rather than being dropped.
+        inFlight += queries
+        for query in queries {
+            let sent = withCStrings(query.parameters) { values in
+                // Text parameters (lengths and formats NULL), text results (0).
+                PQsendQueryPrepared(connection, query.statement, Int32(query.parameters.count), values, nil, nil, 0)
+            }
+            // A sync per query: an error then aborts only this query, not those behind it.
+            // Part of a request may have reached the server, so a failure here is a lost
+            // connection for the queries, not a chance to retry them.
+            guard sent == 1, PQpipelineSync(connection) == 1 else { return broke(errorMessage) }
         }
-        // Part of the request may have reached the server, so this is a lost connection for the
-        // query, not a chance to retry it.
-        guard sent == 1 else { return broke(errorMessage) }
-        startCommand()
+        guard let connection else { return }
+        // Send only; results are read when the socket says they arrived. Reading here could
+        // complete newer queries while the pool is still completing older ones.
+        switch PQflush(connection) {
+        case 0: flushing = false
+        case 1: flushing = true
+        default: return broke(errorMessage)
+        }
+        watchPipeline()
     }
 
-    /// Gives up the query in flight (its deadline passed) by closing the connection: with one
-    /// query per connection and no cancel request, that is the only way to free it at once.
-    /// The connection reconnects without backoff, since nothing suggests Postgres is down.
-    func abandonQuery() {
-        precondition(state == .busy, "only a busy connection has a query to abandon")
-        log("connection \(number): query timed out after \(configuration.queryTimeout) s; resetting the connection")
-        query = nil
+    /// Gives up every query in flight (the oldest one's deadline passed) by closing the
+    /// connection and returns them: in a pipeline the later queries would wait behind the
+    /// stuck one anyway, and without a cancel request a reset is the only way to free the
+    /// connection at once. It reconnects without backoff, since nothing suggests Postgres is down.
+    func abandonQueries() -> [PendingQuery] {
+        precondition(state == .busy, "only a busy connection has queries to abandon")
+        log(
+            "connection \(number): query timed out after \(configuration.queryTimeout) s with \(inFlight.count) in flight; "
+                + "resetting the connection")
+        let abandoned = inFlight
+        inFlight = []
         disconnect()
         connect()
+        return abandoned
     }
 
     private func startCommand() {
@@ -167,11 +217,14 @@ final class PostgresConnection {
         advance(after: [])
     }
 
-    /// Moves the current command (a prepare or a query) forward and never blocks: sends what
-    /// libpq buffered, reads what arrived, and takes results only while `PQisBusy` is false.
+    /// Moves the connection forward and never blocks: sends what libpq buffered, reads what
+    /// arrived, and takes results only while `PQisBusy` is false. While idle it still reads
+    /// the socket: a server shutting down sends a FATAL and closes, and noticing that at once
+    /// means the next query is not sent into a dead socket.
     private func advance(after readiness: SocketWatch.Readiness) {
         guard let connection else { return }
         if readiness.contains(.timedOut) { return broke(connectTimeoutMessage) }  // only while preparing
+        if !readiness.isEmpty { armedInterest = nil }  // the one-shot watch has fired
         if readiness.contains(.readable) {
             guard PQconsumeInput(connection) == 1 else { return broke(errorMessage) }
         }
@@ -183,72 +236,107 @@ final class PostgresConnection {
             default: return broke(errorMessage)
             }
         }
-        while PQisBusy(connection) == 0 {
-            guard let result = PQgetResult(connection) else { return commandFinished() }
-            let next = CommandOutcome(result)
-            PQclear(result)
-            // Keep the first failure; otherwise the last result (there is one per statement).
-            if case .failed = outcome {} else { outcome = next }
+        switch state {
+        case .preparing:
+            while PQisBusy(connection) == 0 {
+                guard let result = PQgetResult(connection) else { return prepareFinished() }
+                keep(CommandOutcome(result))
+                PQclear(result)
+            }
+        case .idle, .busy:
+            var completed: [(PendingQuery, Result<PostgresRows, PostgresError>)] = []
+            if let failure = readPipelineResults(into: &completed) { return broke(failure, after: completed) }
+            // EOF or a FATAL can leave the connection dead with no error on the way.
+            guard PQstatus(connection) == CONNECTION_OK else { return broke(errorMessage, after: completed) }
+            if inFlight.isEmpty, state == .busy { move(to: .idle) }
+            watchPipeline()
+            // Last, with the connection consistent: the pool may send more queries on it or
+            // close it from a completion handler.
+            if !completed.isEmpty { pool?.connection(self, finished: completed) }
+            return
+        default:
+            preconditionFailure("connection \(number): advance in state \(state)")
         }
         let interest: SocketWatch.Readiness = flushing ? [.readable, .writable] : .readable
-        // A query's time limit is the pool's per-query timer; preparing counts toward connecting.
-        let timeout = state == .preparing ? max(connectDeadline - monotonicSeconds(), 0.001) : nil
+        // Preparing counts toward connecting.
+        let timeout = max(connectDeadline - monotonicSeconds(), 0.001)
         watch.arm(fd: PQsocket(connection), for: interest, timeout: timeout) { [unowned self] readiness in
             advance(after: readiness)
         }
     }
 
-    /// `PQgetResult` returned NULL: the command is complete.
-    private func commandFinished() {
-        // A FATAL from the server (shutdown, crash) or EOF surfaces as an error result followed
-        // by a dead connection; the query is then lost, whatever its result said.
-        guard PQstatus(connection) == CONNECTION_OK else { return broke(errorMessage) }
-        let outcome = self.outcome ?? .rows(PostgresRows())
-        self.outcome = nil
-        switch state {
-        case .preparing:
-            if case .failed(let error) = outcome {
-                return broke("preparing statement \(statements[nextStatement].name) failed: \(error)")
-            }
-            nextStatement += 1
-            if nextStatement < statements.count { sendPrepare() } else { becomeIdle() }
-        case .busy:
-            guard let finished = query else { preconditionFailure("busy connection without a query") }
-            query = nil
-            move(to: .idle)
-            watchWhileIdle()
-            let result: Result<PostgresRows, PostgresError> =
-                switch outcome {
-                case .rows(let rows): .success(rows)
-                case .failed(let error): .failure(error)
-                }
-            pool?.connection(self, finished: finished, with: result)
-        default:
-            preconditionFailure("command finished in state \(state)")
+    /// Waits for results (and for room to write, while libpq holds unsent bytes). Idle too: see
+    /// `advance`. No timeout: a query's time limit is the pool's per-query timer.
+    private func watchPipeline() {
+        let interest: SocketWatch.Readiness = flushing ? [.readable, .writable] : .readable
+        guard armedInterest != interest, let connection else { return }
+        armedInterest = interest
+        watch.arm(fd: PQsocket(connection), for: interest) { [unowned self] readiness in
+            advance(after: readiness)
         }
     }
 
-    /// An idle connection still reads its socket: a server shutting down sends a FATAL and
-    /// closes, and noticing that now means the next query is not sent into a dead socket.
-    private func watchWhileIdle() {
-        guard let connection else { return }
-        watch.arm(fd: PQsocket(connection), for: .readable) { [unowned self] _ in
-            guard let connection = self.connection, state == .idle else { return }
-            guard PQconsumeInput(connection) == 1, PQstatus(connection) == CONNECTION_OK else {
-                return broke(errorMessage)
+    /// Keeps the first failure; otherwise the last result (there is one per statement).
+    private func keep(_ next: CommandOutcome) {
+        if case .failed = outcome {} else { outcome = next }
+    }
+
+    /// Takes every complete result that has arrived. Each query in flight yields, in order:
+    /// its result, a NULL that ends it, then a `PGRES_PIPELINE_SYNC` result for its sync point,
+    /// which completes it. Returns why the connection must be dropped, if it must.
+    private func readPipelineResults(into completed: inout [(PendingQuery, Result<PostgresRows, PostgresError>)]) -> String? {
+        // Nothing in flight: nothing to read, and PQgetResult would only return NULL.
+        while let oldest = inFlight.first, PQisBusy(connection) == 0 {
+            guard let result = PQgetResult(connection) else {
+                // The NULL after the query's results; the next NULL (waiting for the sync
+                // message to arrive) means nothing more is complete yet.
+                if awaitingSync { break }
+                awaitingSync = true
+                continue
             }
-            watchWhileIdle()
+            defer { PQclear(result) }
+            let status = PQresultStatus(result)
+            if status == PGRES_PIPELINE_SYNC {
+                guard awaitingSync else { return "a pipeline sync arrived before its query's results" }
+                inFlight.removeFirst()
+                awaitingSync = false
+                let outcome = self.outcome ?? .rows(PostgresRows())
+                self.outcome = nil
+                switch outcome {
+                case .rows(let rows): completed.append((oldest, .success(rows)))
+                case .failed(let error): completed.append((oldest, .failure(error)))
+                }
+            } else {
+                guard !awaitingSync else { return "a result arrived between a query's end and its pipeline sync" }
+                // PGRES_PIPELINE_ABORTED (impossible with a sync per query) becomes a server
+                // error in CommandOutcome; the query still completes at its sync.
+                keep(CommandOutcome(result))
+            }
         }
+        return nil
+    }
+
+    /// `PQgetResult` returned NULL while preparing: the statement is prepared, or failed.
+    private func prepareFinished() {
+        guard PQstatus(connection) == CONNECTION_OK else { return broke(errorMessage) }
+        let outcome = self.outcome
+        self.outcome = nil
+        if case .failed(let error) = outcome {
+            return broke("preparing statement \(statements[nextStatement].name) failed: \(error)")
+        }
+        nextStatement += 1
+        if nextStatement < statements.count { sendPrepare() } else { becomeIdle() }
     }
 
     // MARK: Failure and shutdown
 
-    /// The connection or the attempt failed: fail the query in flight (never retried, it may
-    /// have run), log why, and try again after a backoff.
-    private func broke(_ reason: String) {
+    /// The connection or the attempt failed: deliver the queries already answered (`completed`),
+    /// fail those still in flight (never retried, they may have run), log why, and try again
+    /// after a backoff.
+    private func broke(_ reason: String, after completed: [(PendingQuery, Result<PostgresRows, PostgresError>)] = []) {
         let previous = state
-        let lost = query
-        query = nil
+        let lost = inFlight
+        inFlight = []
         disconnect()
         failures += 1
         let delay = reconnectDelay(
@@ -267,14 +355,16 @@ final class PostgresConnection {
         lastLoggedFailure = reason
         move(to: .backingOff)
         retryTimer = LoopTimer(loop: loop, after: delay) { [unowned self] in connect() }
+        // Answered queries first, so completions stay in sending order.
+        if !completed.isEmpty { pool?.connection(self, finished: completed) }
         pool?.connection(self, broke: lost)
     }
 
-    /// Finishes the connection for good and returns the query that was in flight, if any.
-    func close() -> PendingQuery? {
-        guard state != .closed else { return nil }
-        let lost = query
-        query = nil
+    /// Finishes the connection for good and returns the queries that were in flight.
+    func close() -> [PendingQuery] {
+        guard state != .closed else { return [] }
+        let lost = inFlight
+        inFlight = []
         retryTimer = nil
         disconnect()
         move(to: .closed)
@@ -288,6 +378,8 @@ final class PostgresConnection {
         connection = nil
         flushing = false
         outcome = nil
+        awaitingSync = false
+        armedInterest = nil
     }
 
     private func move(to next: ConnectionState) {

@@ -13,16 +13,20 @@ public import EventLoop
 /// - a query is refused with `.unavailable` at once when the queue is full, or when no
 ///   connection is up or about to be (a connection retrying after failures does not count);
 /// - when the last connection dies, every waiting query fails with `.unavailable`;
-/// - the query in flight on a connection that breaks fails with `.connectionLost` and is never
-///   retried, since it may have run;
+/// - the queries in flight on a connection that breaks fail with `.connectionLost` and are
+///   never retried, since they may have run;
 /// - a query still unanswered after `queryTimeout` fails with `.timeout`; if it was in flight,
-///   its connection is reset.
+///   its connection is reset and every other query in flight there fails with `.timeout` too.
+///
+/// Each connection pipelines up to `pipelineDepth` queries; a query goes to the connection
+/// with the fewest in flight, and completes in sending order on that connection.
 public final class PostgresPool {
     private let loop: EventLoop
     private let configuration: PostgresConfiguration
     private var connections: [PostgresConnection] = []
-    /// FIFO of queries waiting for an idle connection. At most `queueLimit` (64 by default)
-    /// long, so removing from the front of an array costs less than a ring buffer's bookkeeping.
+    /// FIFO of queries waiting for room in a connection's pipeline. At most `queueLimit` (64 by
+    /// default) long, so removing from the front of an array costs less than a ring buffer's
+    /// bookkeeping.
     private var waiting: [PendingQuery] = []
     private var isClosed = false
     private var errors = 0
@@ -34,6 +38,7 @@ public final class PostgresPool {
         precondition(loop.inLoop, "a PostgresPool is created on its loop's thread")
         precondition(configuration.connections >= 1, "a pool needs at least one connection")
         precondition(configuration.queueLimit >= 0 && configuration.queryTimeout > 0 && configuration.connectTimeout > 0)
+        precondition(configuration.pipelineDepth >= 1, "a connection needs room for at least one query")
         precondition(Set(statements.map(\.name)).count == statements.count, "statement names must be unique")
         self.loop = loop
         self.configuration = configuration
@@ -68,9 +73,9 @@ public final class PostgresPool {
         }
         let query = PendingQuery(statement: statement, parameters: parameters, completion: completion)
         // Only when nobody is waiting: a completion handler that queries again must not jump the queue.
-        if waiting.isEmpty, let idle = connections.first(where: { $0.state == .idle }) {
+        if waiting.isEmpty, let connection = leastLoaded() {
             startDeadline(for: query)
-            return idle.send(query)
+            return connection.send([query])
         }
         guard waiting.count < configuration.queueLimit else {
             errors += 1
@@ -85,7 +90,7 @@ public final class PostgresPool {
         connections.contains { $0.state == .idle || $0.state == .busy }
     }
 
-    /// Connections by state, queue depth and error counts.
+    /// Connections by state, queries in flight, queue depth and error counts.
     public var stats: PostgresPoolStats {
         var stats = PostgresPoolStats()
         for connection in connections {
@@ -97,6 +102,7 @@ public final class PostgresPool {
             case .busy: stats.busy += 1
             case .closed: break
             }
+            stats.inFlight += connection.inFlight.count
         }
         stats.queueDepth = waiting.count
         stats.errors = errors
@@ -112,7 +118,7 @@ public final class PostgresPool {
         var failed = waiting
         waiting = []
         for connection in connections {
-            if let query = connection.close() { failed.append(query) }
+            failed += connection.close()
         }
         fail(failed, with: .unavailable)
     }
@@ -123,17 +129,20 @@ public final class PostgresPool {
         dispatch()
     }
 
-    func connection(_ connection: PostgresConnection, finished query: PendingQuery, with result: Result<PostgresRows, PostgresError>) {
-        // Hand the connection to the next waiting query before running the completion, which
-        // may take its time or query again.
+    /// `finished` are answered queries, oldest first.
+    func connection(_ connection: PostgresConnection, finished: [(PendingQuery, Result<PostgresRows, PostgresError>)]) {
+        // Fill the freed pipeline room with waiting queries before running the completions,
+        // which may take their time or query again (and must not jump the queue).
         dispatch()
-        if case .failure = result { errors += 1 }
-        query.finish(result)
+        for (query, result) in finished {
+            if case .failure = result { errors += 1 }
+            query.finish(result)
+        }
     }
 
-    func connection(_ connection: PostgresConnection, broke lost: PendingQuery?) {
+    func connection(_ connection: PostgresConnection, broke lost: [PendingQuery]) {
         connectionFailures += 1
-        if let lost { fail([lost], with: .connectionLost) }
+        fail(lost, with: .connectionLost)
         // Nothing left that could serve the queue soon: answer now rather than at the timeout.
         if !isClosed, !connections.contains(where: \.isPromising) {
             let failed = waiting
@@ -144,10 +153,46 @@ public final class PostgresPool {
 
     // MARK: Queue
 
+    /// The connection with the most room (the fewest queries in flight), lowest number first;
+    /// nil when every pipeline is full or no connection is up.
+    private func leastLoaded() -> PostgresConnection? {
+        var best: PostgresConnection?
+        var bestRoom = 0
+        for connection in connections where connection.room > bestRoom {
+            (best, bestRoom) = (connection, connection.room)
+        }
+        return best
+    }
+
     private func dispatch() {
-        // Re-check each round: send may break the connection, and completions may re-enter.
-        while !waiting.isEmpty, let idle = connections.first(where: { $0.state == .idle }) {
-            idle.send(waiting.removeFirst())
+        guard !waiting.isEmpty else { return }
+        // Spread the waiting queries over the connections, least loaded first (two half-full
+        // pipelines keep two backends working; one full pipeline keeps one), then hand each
+        // connection its share in one `send`.
+        var shares: [ObjectIdentifier: Int] = [:]
+        var order: [PostgresConnection] = []
+        var assigned = 0
+        while assigned < waiting.count {
+            var best: PostgresConnection?
+            var bestRoom = 0
+            for connection in connections {
+                let room = connection.room - shares[ObjectIdentifier(connection), default: 0]
+                if room > bestRoom { (best, bestRoom) = (connection, room) }
+            }
+            guard let best else { break }
+            if shares[ObjectIdentifier(best)] == nil { order.append(best) }
+            shares[ObjectIdentifier(best), default: 0] += 1
+            assigned += 1
+        }
+        // FIFO: the earliest waiting queries go to the connection chosen first.
+        for connection in order {
+            // Re-checked: a send that broke a connection may have emptied the queue, and room
+            // only shrinks (nothing completes during a send).
+            let count = min(shares[ObjectIdentifier(connection)]!, waiting.count, connection.room)
+            guard count > 0 else { continue }
+            let batch = Array(waiting.prefix(count))
+            waiting.removeFirst(count)
+            connection.send(batch)
         }
     }
 
@@ -162,10 +207,14 @@ public final class PostgresPool {
     private func deadlinePassed(_ query: PendingQuery) {
         if let index = waiting.firstIndex(where: { $0 === query }) {
             waiting.remove(at: index)
-        } else if let connection = connections.first(where: { $0.query === query }) {
-            connection.abandonQuery()
+            fail([query], with: .timeout)
+        } else if let connection = connections.first(where: { $0.inFlight.contains { $0 === query } }) {
+            // The oldest query in flight timed out (deadlines run in arrival order, and so do
+            // pipelines): the rest are stuck behind it, and resetting loses them all anyway.
+            fail(connection.abandonQueries(), with: .timeout)
+        } else {
+            fail([query], with: .timeout)
         }
-        fail([query], with: .timeout)
     }
 
     private func fail(_ queries: [PendingQuery], with error: PostgresError) {

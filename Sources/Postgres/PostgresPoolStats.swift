@@ -8,11 +8,15 @@ public struct PostgresPoolStats: Sendable, Equatable {
     public var connecting = 0
     /// Connections preparing their statements.
     public var preparing = 0
-    /// Connections ready for a query.
+    /// Connections up, in pipeline mode, with no query in flight.
     public var idle = 0
-    /// Connections with a query in flight.
+    /// Connections up with at least one query in flight (up to `pipelineDepth` each); a busy
+    /// connection may still take more queries.
     public var busy = 0
-    /// Queries waiting for a connection.
+    /// Queries sent and not yet answered, over all connections: the pool's load. At most
+    /// `busy × pipelineDepth`.
+    public var inFlight = 0
+    /// Queries waiting because every connection's pipeline is full (or none is up yet).
     public var queueDepth = 0
     /// Queries that completed with any `PostgresError` since the pool started.
     public var errors = 0

@@ -15,6 +15,10 @@ enum CommandOutcome {
             self = .rows(Self.rows(of: result))
         case PGRES_EMPTY_QUERY:
             self = .rows(PostgresRows())
+        case PGRES_PIPELINE_ABORTED:
+            // Only after an earlier error in the same pipeline segment; the pool syncs after
+            // every query, so this should not happen, but it must not read as success.
+            self = .failed(.server(sqlState: "", message: "not run: an earlier query in the pipeline failed"))
         default:
             self = .failed(Self.error(of: result))
         }

@@ -107,6 +107,8 @@ struct PoolQueryTests {
             let pool = try await loop.openPool(
                 PoolFixture.configuration(url) {
                     $0.connections = 1
+                    // One query in flight, so that the next two wait in the queue.
+                    $0.pipelineDepth = 1
                     $0.queueLimit = 2
                 })
             typealias Outcome = (order: [String], errors: [PostgresError?], depth: Int, orderWhenRefused: [String], depthAfter: Int)
