@@ -199,6 +199,12 @@ extension StringProtocol {
 
     /// Python's str.strip(): removes leading and trailing Unicode whitespace.
     func trimmingPythonWhitespace() -> String {
+        // Fast path (every token and nearly every username): both ends are printable ASCII,
+        // so nothing is stripped, and the Unicode scalar walk below is not needed.
+        let text = String(self)
+        if let first = text.utf8.first, let last = text.utf8.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F {
+            return text
+        }
         let scalars = unicodeScalars
         func isSpace(_ s: Unicode.Scalar) -> Bool {
             s.properties.isWhitespace || (0x1C...0x1F).contains(s.value)
