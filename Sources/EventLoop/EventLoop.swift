@@ -56,11 +56,16 @@ public final class EventLoop {
         event_base_loopexit(base, nil)
     }
 
-    /// Seconds since the epoch as of this loop iteration (cached by libevent: no syscall).
+    /// Seconds since the epoch, now (CLOCK_REALTIME through the vDSO: no system call).
+    ///
+    /// Not libevent's cached time: each base derives that from the monotonic clock plus an
+    /// offset it resynchronises every few seconds, so two loops can disagree by milliseconds,
+    /// and a token issued by one loop at second N could look "issued in the future" to another
+    /// whose clock still reads N - 0.001.
     public var now: Double {
-        var tv = timeval()
-        event_base_gettimeofday_cached(base, &tv)
-        return Double(tv.tv_sec) + Double(tv.tv_usec) / 1e6
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }
 
