@@ -35,8 +35,6 @@ public enum APIError: Error, Sendable, Equatable {
     case methodNotAllowed(method: String, allowed: [String])
     /// 415 `{"detail":"Unsupported media type \"...\" in request."}`.
     case unsupportedMediaType(String)
-    /// 413 for a body over the limit.
-    case bodyTooLarge
     /// 503 `{"detail": ...}`: the database or the worker pool cannot take the request now.
     case unavailable(String)
 
@@ -91,8 +89,6 @@ public enum APIError: Error, Sendable, Equatable {
             return (405, [("Allow", allowed.joined(separator: ", "))], detail("Method \"\(method)\" not allowed."))
         case .unsupportedMediaType(let type):
             return (415, [], detail("Unsupported media type \"\(type)\" in request."))
-        case .bodyTooLarge:
-            return (413, [], detail("Request body too large."))
         case .unavailable(let message):
             return (503, [("Retry-After", "1")], detail(message))
         }

@@ -37,11 +37,10 @@ public struct Settings: Sendable {
     public init() {}
 }
 
-/// One environment variable authd reads: its name, what it sets, and how it is shown in logs.
+/// One environment variable authd reads: its name and what it sets.
 public struct SettingVariable: Sendable {
     public let name: String
     public let help: String
-    public let secret: Bool
     let apply: @Sendable (inout Settings, String) throws(SettingsError) -> Void
 }
 
@@ -54,9 +53,9 @@ extension Settings {
     /// The variables, in the order `authd serve --help` lists them.
     public static let variables: [SettingVariable] = [
         .text("AUTHD_LISTEN", "host:port to listen on (default 127.0.0.1:8000)") { $0.listen = $1 },
-        .text("DATABASE_URL", "PostgreSQL connection URL (required)", secret: true) { $0.databaseURL = $1 },
-        .text("AUTHD_SIGNING_KEY", "HMAC secret, or PEM private key for RS/PS/ES/EdDSA", secret: true) { $0.signingKey = Array($1.utf8) },
-        SettingVariable(name: "AUTHD_ALGORITHM", help: "HS256 (default), HS384, HS512, RS256..512, PS256..512, ES256..512, EdDSA", secret: false) { s, v throws(SettingsError) in
+        .text("DATABASE_URL", "PostgreSQL connection URL (required)") { $0.databaseURL = $1 },
+        .text("AUTHD_SIGNING_KEY", "HMAC secret, or PEM private key for RS/PS/ES/EdDSA") { $0.signingKey = Array($1.utf8) },
+        SettingVariable(name: "AUTHD_ALGORITHM", help: "HS256 (default), HS384, HS512, RS256..512, PS256..512, ES256..512, EdDSA") { s, v throws(SettingsError) in
             guard let algorithm = JWSAlgorithm(headerValue: v) else { throw SettingsError("AUTHD_ALGORITHM: unknown algorithm \"\(v)\"") }
             s.algorithm = algorithm
         },
@@ -114,13 +113,13 @@ extension Settings {
 
 extension SettingVariable {
     /// A string taken as it is.
-    static func text(_ name: String, _ help: String, secret: Bool = false, _ set: @escaping @Sendable (inout Settings, String) -> Void) -> SettingVariable {
-        SettingVariable(name: name, help: help, secret: secret) { settings, value throws(SettingsError) in set(&settings, value) }
+    static func text(_ name: String, _ help: String, _ set: @escaping @Sendable (inout Settings, String) -> Void) -> SettingVariable {
+        SettingVariable(name: name, help: help) { settings, value throws(SettingsError) in set(&settings, value) }
     }
 
     /// A decimal integer of at least `minimum`.
     static func integer(_ name: String, _ help: String, _ field: any WritableKeyPath<Settings, Int> & Sendable, minimum: Int = 1) -> SettingVariable {
-        SettingVariable(name: name, help: help, secret: false) { settings, value throws(SettingsError) in
+        SettingVariable(name: name, help: help) { settings, value throws(SettingsError) in
             guard let number = Int(value), number >= minimum else {
                 throw SettingsError("\(name): expected an integer of at least \(minimum), got \"\(value)\"")
             }
@@ -130,7 +129,7 @@ extension SettingVariable {
 
     /// true/false (also 1/0, yes/no, on/off; empty is false).
     static func flag(_ name: String, _ help: String, _ field: any WritableKeyPath<Settings, Bool> & Sendable) -> SettingVariable {
-        SettingVariable(name: name, help: help, secret: false) { settings, value throws(SettingsError) in
+        SettingVariable(name: name, help: help) { settings, value throws(SettingsError) in
             switch value.lowercased() {
             case "1", "true", "yes", "on": settings[keyPath: field] = true
             case "0", "false", "no", "off", "": settings[keyPath: field] = false

@@ -47,8 +47,6 @@ public final class HTTPServer {
     private var pending: [UInt64: WeakRequest] = [:]
     /// How many requests are received and not yet answered.
     public var inFlight: Int { pending.count }
-    /// Called after each answer with the request and its status (access log, metrics).
-    public var onAnswer: ((HTTPRequest, Int) -> Void)?
     /// The port actually bound.
     public private(set) var port: Int = 0
 
@@ -187,7 +185,6 @@ public final class HTTPServer {
             [weak self] request, status in
             guard let self else { return }
             self.pending[request.id] = nil
-            self.onAnswer?(request, status)
         }
         pending[request.id] = WeakRequest(request: request)
         handler(request)

@@ -23,8 +23,6 @@ public final class LoopTimer {
         if let event { event_free(event) }
     }
 
-    public var isPending: Bool { action != nil }
-
     public func cancel() {
         action = nil
         if let event { event_del(event) }
