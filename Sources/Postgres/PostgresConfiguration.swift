@@ -13,10 +13,12 @@ import CLibpq
 public struct PostgresConfiguration: Sendable {
     /// Connections each pool opens (one pool per event loop).
     public var connections: Int = 2
-    /// Queries a pool lets wait for a free connection; beyond that it answers `.unavailable`.
+    /// Queries a pool lets wait beyond what its pipelines have room for; beyond that it answers
+    /// `.unavailable`.
     public var queueLimit: Int = 64
     /// Queries each connection may have in flight at once in libpq's pipeline mode (sent, not
-    /// yet answered). 1 means one query per round trip. A timeout or a lost connection fails
+    /// yet answered). The queries of one loop iteration go out together as one batch with one
+    /// sync point: one write, and one answer from the server. 1 means one query per round trip. A timeout or a lost connection fails
     /// every query in flight on that connection, so deeper pipelines lose more at once.
     public var pipelineDepth: Int = 16
     /// Seconds from `query` to its completion, queue wait included; then `.timeout`.

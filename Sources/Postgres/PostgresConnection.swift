@@ -44,8 +44,16 @@ final class PostgresConnection {
     /// The current command's result so far: the statement being prepared, or the oldest query
     /// in flight.
     private var outcome: CommandOutcome?
-    /// The oldest query in flight has had its terminating NULL from `PQgetResult`; what comes
-    /// next is its `PGRES_PIPELINE_SYNC` result, which completes it.
+    /// How many queries each batch in flight has, oldest first. A batch is the queries of one
+    /// `send`, followed by one sync point.
+    private var batchSizes: [Int] = []
+    /// Outcomes of the oldest batch's queries answered so far. They are handed out only when
+    /// the batch's sync arrives: until then the connection may still die under them, and a
+    /// query whose batch did not finish is lost, not answered (the server's "terminating
+    /// connection" error is not the query's result).
+    private var batchOutcomes: [CommandOutcome] = []
+    /// Every query of the oldest batch is answered; what comes next is the batch's
+    /// `PGRES_PIPELINE_SYNC` result.
     private var awaitingSync = false
     /// What the watch is armed for while idle or busy, so that sending another query into an
     /// already watched pipeline does not tear the event down and add it again (two epoll_ctl
@@ -164,26 +172,29 @@ final class PostgresConnection {
 
     // MARK: Queries
 
-    /// Sends `queries` (at most `room`) into the pipeline. libpq 15's `PQpipelineSync` already
-    /// tries a nonblocking flush after each query (libpq 17's `PQsendPipelineSync` would not);
-    /// the `PQflush` after the batch finds out whether bytes are left over. The pool hears back
-    /// through `connection(_:finished:)` or `connection(_:broke:)`, in sending order.
+    /// Sends `queries` (at most `room`) into the pipeline as one batch: every query, then one
+    /// sync point, which is also the one flush (libpq 15's `PQpipelineSync` flushes). One
+    /// send(2) for the batch, and the server answers the whole batch in one write. If a query
+    /// fails, the server skips the rest of its batch (PGRES_PIPELINE_ABORTED); those were not
+    /// run and go back to the pool to be sent again. The pool hears back through
+    /// `connection(_:finished:retry:)` or `connection(_:broke:)`, in sending order.
     func send(_ queries: [PendingQuery]) {
         precondition(!queries.isEmpty && queries.count <= room, "send needs 1...room queries")
         if state == .idle { move(to: .busy) }
         // In flight before sending: if a send fails, every query handed over, sent or not,
         // fails with .connectionLost rather than being dropped.
         inFlight += queries
+        batchSizes.append(queries.count)
         for query in queries {
             let sent = withCStrings(query.parameters) { values in
                 // Text parameters (lengths and formats NULL), text results (0).
                 PQsendQueryPrepared(connection, query.statement, Int32(query.parameters.count), values, nil, nil, 0)
             }
-            // A sync per query: an error then aborts only this query, not those behind it.
             // Part of a request may have reached the server, so a failure here is a lost
             // connection for the queries, not a chance to retry them.
-            guard sent == 1, PQpipelineSync(connection) == 1 else { return broke(errorMessage) }
+            guard sent == 1 else { return broke(errorMessage) }
         }
+        guard PQpipelineSync(connection) == 1 else { return broke(errorMessage) }
         guard let connection else { return }
         // Send only; results are read when the socket says they arrived. Reading here could
         // complete newer queries while the pool is still completing older ones.
@@ -245,14 +256,23 @@ final class PostgresConnection {
             }
         case .idle, .busy:
             var completed: [(PendingQuery, Result<PostgresRows, PostgresError>)] = []
-            if let failure = readPipelineResults(into: &completed) { return broke(failure, after: completed) }
+            var retry: [PendingQuery] = []
+            // Skipped queries of a finished batch still fail with the connection if it breaks
+            // now: they go back in front of what is in flight before `broke` takes it.
+            if let failure = readPipelineResults(into: &completed, retry: &retry) {
+                inFlight.insert(contentsOf: retry, at: 0)
+                return broke(failure, after: completed)
+            }
             // EOF or a FATAL can leave the connection dead with no error on the way.
-            guard PQstatus(connection) == CONNECTION_OK else { return broke(errorMessage, after: completed) }
+            guard PQstatus(connection) == CONNECTION_OK else {
+                inFlight.insert(contentsOf: retry, at: 0)
+                return broke(errorMessage, after: completed)
+            }
             if inFlight.isEmpty, state == .busy { move(to: .idle) }
             watchPipeline()
             // Last, with the connection consistent: the pool may send more queries on it or
             // close it from a completion handler.
-            if !completed.isEmpty { pool?.connection(self, finished: completed) }
+            if !completed.isEmpty || !retry.isEmpty { pool?.connection(self, finished: completed, retry: retry) }
             return
         default:
             preconditionFailure("connection \(number): advance in state \(state)")
@@ -281,37 +301,45 @@ final class PostgresConnection {
         if case .failed = outcome {} else { outcome = next }
     }
 
-    /// Takes every complete result that has arrived. Each query in flight yields, in order:
-    /// its result, a NULL that ends it, then a `PGRES_PIPELINE_SYNC` result for its sync point,
-    /// which completes it. Returns why the connection must be dropped, if it must.
-    private func readPipelineResults(into completed: inout [(PendingQuery, Result<PostgresRows, PostgresError>)]) -> String? {
-        // Nothing in flight: nothing to read, and PQgetResult would only return NULL.
-        while let oldest = inFlight.first, PQisBusy(connection) == 0 {
+    /// Takes every complete result that has arrived. Each query in flight yields its result,
+    /// then a NULL that ends it; after the last query of a batch comes the batch's
+    /// `PGRES_PIPELINE_SYNC`, which completes the whole batch. Queries the server skipped after
+    /// an earlier failure in their batch go to `retry`. Returns why the connection must be
+    /// dropped, if it must.
+    private func readPipelineResults(
+        into completed: inout [(PendingQuery, Result<PostgresRows, PostgresError>)], retry: inout [PendingQuery]
+    ) -> String? {
+        while PQisBusy(connection) == 0 {
+            if awaitingSync {
+                // The sync's message may not have arrived yet; then PQisBusy stops the loop.
+                guard let result = PQgetResult(connection) else { return "a batch ended without its pipeline sync" }
+                defer { PQclear(result) }
+                guard PQresultStatus(result) == PGRES_PIPELINE_SYNC else { return "a result arrived where a pipeline sync belongs" }
+                awaitingSync = false
+                let size = batchSizes.removeFirst()
+                for (query, outcome) in zip(inFlight.prefix(size), batchOutcomes) {
+                    switch outcome {
+                    case .rows(let rows): completed.append((query, .success(rows)))
+                    case .failed(let error): completed.append((query, .failure(error)))
+                    case .aborted: retry.append(query)
+                    }
+                }
+                inFlight.removeFirst(size)
+                batchOutcomes = []
+                continue
+            }
+            // Nothing unanswered in flight: PQgetResult would only return NULL.
+            guard batchOutcomes.count < (batchSizes.first ?? 0) else { break }
             guard let result = PQgetResult(connection) else {
-                // The NULL after the query's results; the next NULL (waiting for the sync
-                // message to arrive) means nothing more is complete yet.
-                if awaitingSync { break }
-                awaitingSync = true
+                // The NULL after a query's results: that query is answered.
+                batchOutcomes.append(outcome ?? .rows(PostgresRows()))
+                outcome = nil
+                if batchOutcomes.count == batchSizes[0] { awaitingSync = true }
                 continue
             }
             defer { PQclear(result) }
-            let status = PQresultStatus(result)
-            if status == PGRES_PIPELINE_SYNC {
-                guard awaitingSync else { return "a pipeline sync arrived before its query's results" }
-                inFlight.removeFirst()
-                awaitingSync = false
-                let outcome = self.outcome ?? .rows(PostgresRows())
-                self.outcome = nil
-                switch outcome {
-                case .rows(let rows): completed.append((oldest, .success(rows)))
-                case .failed(let error): completed.append((oldest, .failure(error)))
-                }
-            } else {
-                guard !awaitingSync else { return "a result arrived between a query's end and its pipeline sync" }
-                // PGRES_PIPELINE_ABORTED (impossible with a sync per query) becomes a server
-                // error in CommandOutcome; the query still completes at its sync.
-                keep(CommandOutcome(result))
-            }
+            guard PQresultStatus(result) != PGRES_PIPELINE_SYNC else { return "a pipeline sync arrived before its batch's results" }
+            keep(CommandOutcome(result))
         }
         return nil
     }
@@ -324,6 +352,9 @@ final class PostgresConnection {
         if case .failed(let error) = outcome {
             return broke("preparing statement \(statements[nextStatement].name) failed: \(error)")
         }
+        if case .aborted = outcome {
+            return broke("preparing statement \(statements[nextStatement].name) was aborted")
+        }
         nextStatement += 1
         if nextStatement < statements.count { sendPrepare() } else { becomeIdle() }
     }
@@ -333,7 +364,9 @@ final class PostgresConnection {
     /// The connection or the attempt failed: deliver the queries already answered (`completed`),
     /// fail those still in flight (never retried, they may have run), log why, and try again
     /// after a backoff.
-    private func broke(_ reason: String, after completed: [(PendingQuery, Result<PostgresRows, PostgresError>)] = []) {
+    private func broke(
+        _ reason: String, after completed: [(PendingQuery, Result<PostgresRows, PostgresError>)] = []
+    ) {
         let previous = state
         let lost = inFlight
         inFlight = []
@@ -356,7 +389,7 @@ final class PostgresConnection {
         move(to: .backingOff)
         retryTimer = LoopTimer(loop: loop, after: delay) { [unowned self] in connect() }
         // Answered queries first, so completions stay in sending order.
-        if !completed.isEmpty { pool?.connection(self, finished: completed) }
+        if !completed.isEmpty { pool?.connection(self, finished: completed, retry: []) }
         pool?.connection(self, broke: lost)
     }
 
@@ -379,6 +412,8 @@ final class PostgresConnection {
         flushing = false
         outcome = nil
         awaitingSync = false
+        batchSizes = []
+        batchOutcomes = []
         armedInterest = nil
     }
 

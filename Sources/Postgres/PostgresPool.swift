@@ -28,6 +28,8 @@ public final class PostgresPool {
     /// default) long, so removing from the front of an array costs less than a ring buffer's
     /// bookkeeping.
     private var waiting: [PendingQuery] = []
+    /// Sends the queries of one loop iteration together (see `query`).
+    private var dispatchSoon: LoopTrigger!
     private var isClosed = false
     private var errors = 0
     private var connectionFailures = 0
@@ -46,6 +48,7 @@ public final class PostgresPool {
             PostgresConnection(number: $0, loop: loop, configuration: configuration, statements: statements)
         }
         for connection in connections { connection.pool = self }
+        dispatchSoon = LoopTrigger(loop: loop) { [unowned self] in dispatch() }
         for connection in connections { connection.connect() }
     }
 
@@ -72,17 +75,19 @@ public final class PostgresPool {
             return completion(.failure(nulParameterError))
         }
         let query = PendingQuery(statement: statement, parameters: parameters, completion: completion)
-        // Only when nobody is waiting: a completion handler that queries again must not jump the queue.
-        if waiting.isEmpty, let connection = leastLoaded() {
-            startDeadline(for: query)
-            return connection.send([query])
-        }
-        guard waiting.count < configuration.queueLimit else {
+        // The queue bound counts what the pipelines could take at once on top of the limit:
+        // queries wait here until the end of this loop iteration even when there is room.
+        let room = connections.reduce(0) { $0 + $1.room }
+        guard waiting.count < configuration.queueLimit + room else {
             errors += 1
             return query.finish(.failure(.unavailable))
         }
         startDeadline(for: query)
         waiting.append(query)
+        // Sent when the loop has run the callbacks it woke up for: every query this iteration
+        // produced then leaves in one batch per connection, one write and one sync each,
+        // instead of one write and one server wake-up per query.
+        dispatchSoon.fire()
     }
 
     /// True when at least one connection is idle or busy: what /readyz reports.
@@ -129,8 +134,12 @@ public final class PostgresPool {
         dispatch()
     }
 
-    /// `finished` are answered queries, oldest first.
-    func connection(_ connection: PostgresConnection, finished: [(PendingQuery, Result<PostgresRows, PostgresError>)]) {
+    /// `finished` are answered queries, oldest first; `retry` were skipped by the server after
+    /// an earlier query of their batch failed, and go back to the front of the queue.
+    func connection(
+        _ connection: PostgresConnection, finished: [(PendingQuery, Result<PostgresRows, PostgresError>)], retry: [PendingQuery]
+    ) {
+        waiting.insert(contentsOf: retry, at: 0)
         // Fill the freed pipeline room with waiting queries before running the completions,
         // which may take their time or query again (and must not jump the queue).
         dispatch()

@@ -66,6 +66,7 @@ public final class PostgresSession {
         switch CommandOutcome(result) {
         case .rows(let rows): return rows
         case .failed(let error): throw error
+        case .aborted: throw .server(sqlState: "", message: "not run: pipeline aborted")  // no pipelines here
         }
     }
 }

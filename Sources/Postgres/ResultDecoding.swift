@@ -7,6 +7,9 @@ import CLibpq
 enum CommandOutcome {
     case rows(PostgresRows)
     case failed(PostgresError)
+    /// Not run: an earlier query of the same pipeline batch failed (PGRES_PIPELINE_ABORTED).
+    /// Safe to send again.
+    case aborted
 
     /// Reads `result` (which the caller still owns and must `PQclear`).
     init(_ result: OpaquePointer) {
@@ -16,9 +19,7 @@ enum CommandOutcome {
         case PGRES_EMPTY_QUERY:
             self = .rows(PostgresRows())
         case PGRES_PIPELINE_ABORTED:
-            // Only after an earlier error in the same pipeline segment; the pool syncs after
-            // every query, so this should not happen, but it must not read as success.
-            self = .failed(.server(sqlState: "", message: "not run: an earlier query in the pipeline failed"))
+            self = .aborted
         default:
             self = .failed(Self.error(of: result))
         }

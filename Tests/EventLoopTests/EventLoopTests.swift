@@ -57,6 +57,25 @@ struct EventLoopTests {
         running.stop()
     }
 
+    @Test("a trigger fired many times runs once, after the callbacks already running")
+    func trigger() {
+        let log = Mutex<[String]>([])
+        let running = RunningLoop { _ in nil }
+        running.perform { loop in
+            let trigger = LoopTrigger(loop: loop) { log.withLock { $0.append("trigger") } }
+            for _ in 0..<5 { trigger.fire() }
+            log.withLock { $0.append("callback") }
+            // Kept alive until it has run: the next posted job runs after it.
+            let kept = LoopBound(trigger, on: loop)
+            loop.inbox.post { withExtendedLifetime(kept.value) { log.withLock { $0.append("later") } } }
+        }
+        let done = Semaphore()
+        running.inbox.post { done.signal() }
+        done.wait()
+        #expect(log.withLock { $0 } == ["callback", "trigger", "later"])
+        running.stop()
+    }
+
     @Test("the worker pool computes off the loop, completes on it, and refuses at once when full")
     func workers() {
         let pool = WorkerPool(threads: 2, queueLimit: 3)

@@ -16,7 +16,7 @@ struct PoolPipelineTests {
             let count = 40
             typealias Outcome = (order: [Int], values: [String?], errors: [PostgresError?], stats: PostgresPoolStats, after: PostgresPoolStats)
             let outcome: Outcome = try #require(
-                await loop.perform { _, finish in
+                await loop.perform { eventLoop, finish in
                     var order: [Int] = []
                     var values: [String?] = []
                     var errors: [PostgresError?] = []
@@ -29,8 +29,9 @@ struct PoolPipelineTests {
                             if order.count == count { finish((order, values, errors, stats, pool.value.stats)) }
                         }
                     }
-                    // Issued in one go: a full pipeline (the default depth, 16) and the rest queued.
-                    stats = pool.value.stats
+                    // Issued in one go: once dispatched, a full pipeline (the default depth, 16)
+                    // and the rest queued.
+                    afterDispatch(on: eventLoop) { stats = pool.value.stats }
                 })
             #expect(outcome.stats.busy == 1 && outcome.stats.inFlight == 16 && outcome.stats.queueDepth == count - 16)
             #expect(outcome.order == Array(0..<count))
@@ -49,7 +50,7 @@ struct PoolPipelineTests {
             defer { loop.stop() }
             let pool = try await loop.openPool(PoolFixture.configuration(url) { $0.connections = 2 })
             let stats: PostgresPoolStats = try #require(
-                await loop.perform { _, finish in
+                await loop.perform { eventLoop, finish in
                     var remaining = 6
                     var stats = PostgresPoolStats()
                     for _ in 0..<6 {
@@ -58,7 +59,7 @@ struct PoolPipelineTests {
                             if remaining == 0 { finish(stats) }
                         }
                     }
-                    stats = pool.value.stats
+                    afterDispatch(on: eventLoop) { stats = pool.value.stats }
                 })
             #expect(stats.busy == 2 && stats.idle == 0 && stats.inFlight == 6 && stats.queueDepth == 0)
             await loop.close(pool)
@@ -75,7 +76,7 @@ struct PoolPipelineTests {
             _ = try #require(await loop.query(pool, "insert_user", user)).get()
             typealias Outcome = (values: [String?], errors: [PostgresError?], inFlight: Int)
             let outcome: Outcome = try #require(
-                await loop.perform { _, finish in
+                await loop.perform { eventLoop, finish in
                     var values: [String?] = []
                     var errors: [PostgresError?] = []
                     var inFlight = 0
@@ -89,7 +90,7 @@ struct PoolPipelineTests {
                     pool.value.query("insert_user", user, completion: record)  // 23505
                     pool.value.query("echo", ["after"], completion: record)
                     pool.value.query("repeat", ["3"], completion: record)
-                    inFlight = pool.value.stats.inFlight
+                    afterDispatch(on: eventLoop) { inFlight = pool.value.stats.inFlight }
                 })
             #expect(outcome.inFlight == 5)
             #expect(outcome.values == ["before", "", nil, "after", "xxx"])
@@ -114,7 +115,7 @@ struct PoolPipelineTests {
                 })
             typealias Outcome = (errors: [PostgresError?], slowest: Double, inFlight: Int)
             let outcome: Outcome = try #require(
-                await loop.perform { _, finish in
+                await loop.perform { eventLoop, finish in
                     let start = monotonic()
                     var errors: [PostgresError?] = []
                     var slowest = 0.0
@@ -126,7 +127,7 @@ struct PoolPipelineTests {
                     }
                     pool.value.query("sleep", ["10"], completion: record)
                     for value in ["a", "b", "c"] { pool.value.query("echo", [value], completion: record) }
-                    inFlight = pool.value.stats.inFlight
+                    afterDispatch(on: eventLoop) { inFlight = pool.value.stats.inFlight }
                 })
             #expect(outcome.inFlight == 4)
             #expect(outcome.errors == [.timeout, .timeout, .timeout, .timeout])
@@ -172,7 +173,7 @@ struct PoolPipelineOutageTests {
             })
         let results = Promise<[PostgresError?]>()
         let issued: PostgresPoolStats = try #require(
-            await loop.perform { _, finish in
+            await loop.perform { eventLoop, finish in
                 var errors: [PostgresError?] = []
                 // 8 in flight (the first sleeping, the rest behind it) and 2 waiting.
                 for _ in 0..<10 {
@@ -181,7 +182,7 @@ struct PoolPipelineOutageTests {
                         if errors.count == 10 { results.fulfill(errors) }
                     }
                 }
-                finish(pool.value.stats)
+                afterDispatch(on: eventLoop) { finish(pool.value.stats) }
             })
         #expect(issued.inFlight == 8 && issued.queueDepth == 2)
         try await Task.sleep(for: .milliseconds(100))  // let the queries reach the server

@@ -113,7 +113,7 @@ struct PoolQueryTests {
                 })
             typealias Outcome = (order: [String], errors: [PostgresError?], depth: Int, orderWhenRefused: [String], depthAfter: Int)
             let outcome: Outcome = try #require(
-                await loop.perform { _, finish in
+                await loop.perform { eventLoop, finish in
                     var order: [String] = []
                     var results: [Result<PostgresRows, PostgresError>] = []
                     var depth = 0
@@ -130,7 +130,8 @@ struct PoolQueryTests {
                     pool.value.query("sleep", ["0.3"], completion: done("sleep"))
                     pool.value.query("echo", ["first"], completion: done("first"))
                     pool.value.query("echo", ["second"], completion: done("second"))
-                    depth = pool.value.stats.queueDepth
+                    // Once this iteration's queries are dispatched: one in flight, two waiting.
+                    afterDispatch(on: eventLoop) { depth = pool.value.stats.queueDepth }
                     pool.value.query("echo", ["refused"], completion: done("refused"))
                     orderWhenRefused = order
                 })

@@ -65,3 +65,17 @@ extension Result where Failure == PostgresError {
         if case .failure(let error) = self { error } else { nil }
     }
 }
+
+/// Runs `body` later in the current loop iteration: after the pool's deferred dispatch, which
+/// sends the queries issued so far in this iteration (stats read there show them in flight).
+func afterDispatch(on loop: EventLoop, _ body: @escaping () -> Void) {
+    final class Holder {
+        var trigger: LoopTrigger?
+    }
+    let holder = Holder()
+    holder.trigger = LoopTrigger(loop: loop) {
+        body()
+        holder.trigger = nil  // the trigger keeps itself alive while it runs
+    }
+    holder.trigger?.fire()
+}
