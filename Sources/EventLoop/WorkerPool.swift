@@ -60,9 +60,10 @@ public final class WorkerPool: Sendable {
 
     private func work() {
         // Hashing yields to the loops: a login costs 90 ms of CPU, a token check a few
-        // microseconds, so under contention the loops' latency wins and logins slow down a
-        // little instead (nice 10 still gets about a tenth of a contended core per worker).
-        _ = authd_set_thread_nice(10)
+        // microseconds, so under contention the loops' latency wins and logins slow down
+        // instead. SCHED_BATCH: a worker never preempts a loop when it wakes; nice 19 leaves it
+        // a small share of a contended core, so logins slow down but never starve.
+        _ = authd_set_thread_background(19)
         while true {
             available.wait()
             let job: (@Sendable () -> Void)? = state.withLock { state in

@@ -12,8 +12,9 @@ void authd_openssl_free(void *ptr);
 int authd_selection_keypair(void);
 int authd_selection_public_key(void);
 
-/// Sets the calling thread's nice value (Linux schedules threads individually; gettid is not
-/// importable). Returns 0 on success, -1 with errno set.
-int authd_set_thread_nice(int nice);
+/// Makes the calling thread background work: SCHED_BATCH (never preempts on wake-up, treated as
+/// CPU-bound) and the given nice value (Linux schedules threads individually; gettid is not
+/// importable from Swift). Returns 0 on success, -1 otherwise.
+int authd_set_thread_background(int nice);
 
 #endif
