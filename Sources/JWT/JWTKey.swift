@@ -37,12 +37,16 @@ public struct JWTKey: Sendable {
     }
 
     /// An RSA, EC or Ed25519 key for `algorithm`, which must fit it: RS*/PS* need RSA of at
-    /// least 2048 bits (RFC 7518 §3.3), ES256/384/512 need P-256/P-384/P-521, EdDSA needs Ed25519.
+    /// least 2048 bits (RFC 7518 §3.3) without the ROCA flaw, ES256/384/512 need
+    /// P-256/P-384/P-521, EdDSA needs Ed25519.
     public static func asymmetric(_ key: AsymmetricKey, algorithm: JWSAlgorithm, keyID: String? = nil) throws(JWTError) -> JWTKey {
         switch (algorithm, key.kind) {
         case (.RS256, .rsa(let bits)), (.RS384, .rsa(let bits)), (.RS512, .rsa(let bits)),
             (.PS256, .rsa(let bits)), (.PS384, .rsa(let bits)), (.PS512, .rsa(let bits)):
             guard bits >= 2048 else { throw JWTError(.weakKey, "RSA keys must have at least 2048 bits, got \(bits)") }
+            guard !key.hasROCAFingerprint else {
+                throw JWTError(.weakKey, "RSA key has the ROCA fingerprint (CVE-2017-15361): it can be factored")
+            }
         case (.ES256, .ec(.p256)), (.ES384, .ec(.p384)), (.ES512, .ec(.p521)), (.EdDSA, .ed25519):
             break
         default:

@@ -6,11 +6,16 @@
 /// - a token `kid` that matches nothing is refused, except when the set is a single key without
 ///   an ID: simplejwt ignores `kid`, and tokens from such a deployment must keep working.
 /// The selected key's algorithm must equal the token's `alg`.
+/// A set holds HMAC secrets or public keys, never both: key sets get published (JWKS), and a
+/// secret must never travel with them.
 public struct JWTKeySet: Sendable {
     public let keys: [JWTKey]
 
     public init(_ keys: [JWTKey]) throws(JWTError) {
         guard !keys.isEmpty else { throw JWTError(.invalidKey, "a key set needs at least one key") }
+        guard keys.allSatisfy({ $0.algorithm.isHMAC }) || keys.allSatisfy({ !$0.algorithm.isHMAC }) else {
+            throw JWTError(.invalidKey, "a key set mixes HMAC secrets with asymmetric keys")
+        }
         var seen = Set<String>()
         for key in keys {
             if let id = key.keyID, !seen.insert(id).inserted {

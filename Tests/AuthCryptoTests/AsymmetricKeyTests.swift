@@ -66,6 +66,14 @@ struct AsymmetricKeyTests {
         #expect(try AsymmetricKey.ed25519(publicKey: x).publicKeyPEM() == ed.publicKeyPEM())
     }
 
+    @Test("fresh RSA keys do not have the ROCA fingerprint (Wycheproof's ROCA key is checked in JWTTests)")
+    func rocaNegative() throws {
+        for _ in 0..<3 {
+            #expect(!(try AsymmetricKey.generate(.rsa(bits: 2048))).hasROCAFingerprint)
+        }
+        #expect(!(try AsymmetricKey.generate(.ec(.p256))).hasROCAFingerprint)
+    }
+
     @Test("invalid key material is a typed error")
     func invalidKeys() {
         #expect(throws: CryptoError.self) { try AsymmetricKey(pem: "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n") }
