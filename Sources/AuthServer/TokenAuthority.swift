@@ -43,11 +43,14 @@ final class TokenAuthority: Sendable {
     /// (custom claims such as `scope` survive a refresh, as in simplejwt).
     func access(from refresh: JSONObject, now: Double) throws(JWTError) -> String {
         var extra = JSONObject()
-        for (key, value) in refresh where !["token_type", "exp", "iat", "jti", "aud", "iss"].contains(key) {
+        for (key, value) in refresh where !Self.ownClaims.contains(key) {
             extra[key] = value
         }
         return try sign(try claims(type: "access", lifetime: settings.accessTokenLifetime, now: now, extra: extra))
     }
+
+    /// Claims every token sets for itself (aud and iss are added again when signing).
+    private static let ownClaims: Set<String> = ["token_type", "exp", "iat", "jti", "aud", "iss"]
 
     /// The rotated refresh token: the same claims in the same order, with a new jti and a full
     /// new lifetime from now (simplejwt's set_jti, set_exp, set_iat).

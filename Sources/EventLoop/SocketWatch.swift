@@ -50,7 +50,7 @@ public final class SocketWatch {
     }
 
     /// Stops waiting; the handler will not be called.
-    public func disarm() {
+    private func disarm() {
         handler = nil
         if let event { event_del(event) }
     }

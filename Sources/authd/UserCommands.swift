@@ -53,10 +53,7 @@ struct User: ParsableCommand {
         @Argument var username: String
 
         func run() throws {
-            try reportingFailures {
-                try updateUser(username, "UPDATE auth_user SET is_active = $2 WHERE username = $1", "false")
-                print("deactivated \(username)")
-            }
+            try setActive(username, false)
         }
     }
 
@@ -65,11 +62,15 @@ struct User: ParsableCommand {
         @Argument var username: String
 
         func run() throws {
-            try reportingFailures {
-                try updateUser(username, "UPDATE auth_user SET is_active = $2 WHERE username = $1", "true")
-                print("activated \(username)")
-            }
+            try setActive(username, true)
         }
+    }
+}
+
+private func setActive(_ username: String, _ active: Bool) throws {
+    try reportingFailures {
+        try updateUser(username, "UPDATE auth_user SET is_active = $2 WHERE username = $1", active ? "true" : "false")
+        print("\(active ? "activated" : "deactivated") \(username)")
     }
 }
 
