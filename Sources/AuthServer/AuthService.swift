@@ -11,6 +11,7 @@ final class SharedState: Sendable {
     let authority: TokenAuthority
     let hasher: DjangoPasswordHasher
     let workers: WorkerPool
+    let metrics = MetricsRegistry()
 
     init(settings: Settings, authority: TokenAuthority, workers: WorkerPool) {
         self.settings = settings
@@ -25,6 +26,8 @@ final class AuthService {
     let loop: EventLoop
     let database: PostgresPool
     let shared: SharedState
+    /// This loop's share of /metrics.
+    private(set) var counts = MetricsCounts()
 
     init(loop: EventLoop, database: PostgresPool, shared: SharedState) {
         self.loop = loop
@@ -34,6 +37,20 @@ final class AuthService {
 
     var settings: Settings { shared.settings }
     var authority: TokenAuthority { shared.authority }
+
+    /// Every answer, after it is sent: counted, and written to the access log.
+    func answered(_ answer: HTTPAnswer) {
+        counts.record(answer, revokesOnRotation: settings.rotateRefreshTokens && settings.blacklistAfterRotation)
+        Log.request(answer)
+    }
+
+    /// This loop's counters as /metrics reports them, with its gauges read now.
+    func metricsSnapshot(requestsInFlight: Int) -> MetricsCounts {
+        var snapshot = counts
+        snapshot.requestsInFlight = requestsInFlight
+        snapshot.database = database.stats
+        return snapshot
+    }
 
     func handle(_ request: HTTPRequest) {
         switch Route.match(request.path) {
@@ -83,6 +100,13 @@ final class AuthService {
                 } else {
                     send(request, .unavailable("Database unavailable."))
                 }
+            case .metrics:
+                shared.metrics.gather(on: loop) { [shared] total in
+                    let text = MetricsExposition.render(
+                        total, workerQueueDepth: shared.workers.queueDepth, workerThreads: shared.workers.threadCount,
+                        droppedLogLines: Log.droppedLines)
+                    request.respond(status: 200, body: Array(text.utf8), contentType: MetricsExposition.contentType)
+                }
             }
         } catch {
             send(request, error)
@@ -123,7 +147,10 @@ final class AuthService {
     /// queue is full (a login storm gets fast refusals instead of a growing backlog).
     func offload<Result: Sendable>(_ request: HTTPRequest, _ work: @escaping @Sendable () -> Result, then: @escaping (Result) -> Void) {
         let accepted = shared.workers.submit(from: loop, work, completion: then)
-        if !accepted { send(request, .unavailable("Server busy, please retry.")) }
+        if !accepted {
+            counts.workerRejections += 1
+            send(request, .unavailable("Server busy, please retry."))
+        }
     }
 }
 

@@ -1,24 +1,231 @@
-// Log lines on standard error: time, level, message. Never a password, token or hash.
+// Log lines on standard error, as text or JSON, written by a thread of their own so that no loop
+// ever waits on a slow terminal or a full pipe. Never a password, token or hash.
 import Glibc
+import EventLoop
+import JSON
+import Synchronization
+
+public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
+    case debug, info, warning, error
+
+    /// As AUTHD_LOG_LEVEL spells it and the log writes it.
+    public var name: String {
+        switch self {
+        case .debug: "debug"
+        case .info: "info"
+        case .warning: "warn"
+        case .error: "error"
+        }
+    }
+
+    public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
+}
+
+public enum LogFormat: Int, Sendable, CaseIterable {
+    /// `2026-11-29T03:40:00.123Z INFO request method=POST path=/api/token/ status=200 ...`
+    case text
+    /// One JSON object per line: `{"time":...,"level":"info","msg":"request","method":"POST",...}`
+    case json
+
+    public var name: String { self == .text ? "text" : "json" }
+}
+
+/// A value in a log line's fields.
+public enum LogValue: Sendable {
+    case text(String)
+    case integer(Int)
+    /// Written with three decimals.
+    case decimal(Double)
+}
 
 public enum Log {
-    public enum Level: String, Sendable {
-        case info = "INFO", warning = "WARN", error = "ERROR"
+    private static let sink = LogSink { dropped in
+        line(.warning, "log lines dropped: standard error too slow", [("count", .integer(dropped))])
+    }
+    private static let minimum = Atomic<Int>(LogLevel.info.rawValue)
+    private static let format = Atomic<Int>(LogFormat.text.rawValue)
+
+    /// Set once at start-up, before the loops start.
+    public static func configure(level: LogLevel, format: LogFormat) {
+        minimum.store(level.rawValue, ordering: .relaxed)
+        Self.format.store(format.rawValue, ordering: .relaxed)
     }
 
-    public static func write(_ level: Level, _ message: String) {
-        var now = time(nil)
-        var parts = tm()
-        gmtime_r(&now, &parts)
-        var buffer = [CChar](repeating: 0, count: 32)
-        let length = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%SZ", &parts)
-        let stamp = String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let line = "\(stamp) \(level.rawValue) \(message)\n"
-        // One write(2) per line keeps lines from different threads whole.
-        _ = line.utf8CString.withUnsafeBufferPointer { Glibc.write(2, $0.baseAddress, $0.count - 1) }
+    public static func enabled(_ level: LogLevel) -> Bool { level.rawValue >= minimum.load(ordering: .relaxed) }
+
+    /// Queues one line; the log thread writes it. Lines beyond the queue's limit are dropped
+    /// and counted rather than block the caller.
+    public static func write(_ level: LogLevel, _ message: String, _ fields: [(String, LogValue)] = []) {
+        guard enabled(level) else { return }
+        sink.append(line(level, message, fields))
     }
 
+    private static func line(_ level: LogLevel, _ message: String, _ fields: [(String, LogValue)]) -> [UInt8] {
+        LogFormat(rawValue: format.load(ordering: .relaxed)) == .json
+            ? jsonLine(level, message, fields) : textLine(level, message, fields)
+    }
+
+    public static func debug(_ message: String) { write(.debug, message) }
     public static func info(_ message: String) { write(.info, message) }
     public static func warning(_ message: String) { write(.warning, message) }
     public static func error(_ message: String) { write(.error, message) }
+
+    /// The access log: one line per answered request. The query string is left out: clients
+    /// put tokens there.
+    static func request(_ answer: HTTPAnswer) {
+        guard enabled(.info) else { return }
+        write(
+            .info, "request",
+            [
+                ("method", .text(answer.method?.rawValue ?? "-")), ("path", .text(answer.path)), ("status", .integer(answer.status)),
+                ("duration_ms", .decimal(answer.duration * 1000)), ("request_id", .text(answer.requestID)),
+            ])
+    }
+
+    /// Writes every queued line now (before exiting).
+    public static func flush() { sink.flush() }
+
+    /// Lines dropped because the queue was full, since start.
+    public static var droppedLines: Int { sink.dropped }
+
+    // MARK: Formats
+
+    private static func textLine(_ level: LogLevel, _ message: String, _ fields: [(String, LogValue)]) -> [UInt8] {
+        var line = timestamp()
+        line += " \(level.name.uppercased()) \(message)"
+        for (key, value) in fields {
+            line += " \(key)="
+            switch value {
+            case .text(let text): line += logfmtQuoted(text)
+            case .integer(let number): line += String(number)
+            case .decimal(let number): line += decimal(number)
+            }
+        }
+        line += "\n"
+        return Array(line.utf8)
+    }
+
+    private static func jsonLine(_ level: LogLevel, _ message: String, _ fields: [(String, LogValue)]) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("time")
+        writer.writeString(timestamp())
+        writer.key("level")
+        writer.writeString(level.name)
+        writer.key("msg")
+        writer.writeString(message)
+        for (key, value) in fields {
+            writer.key(key)
+            switch value {
+            case .text(let text): writer.writeString(text)
+            case .integer(let number): writer.writeInt(number)
+            case .decimal(let number): writer.writeRaw(Array(decimal(number).utf8))
+            }
+        }
+        writer.endObject()
+        return writer.bytes + [UInt8(ascii: "\n")]
+    }
+
+    /// A bare value when it is plain, else a JSON string: a path with spaces, quotes or control
+    /// characters cannot forge a field or a line.
+    static func logfmtQuoted(_ text: String) -> String {
+        let plain = !text.isEmpty && text.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "=") && $0 != UInt8(ascii: "\\") }
+        if plain { return text }
+        var writer = JSONWriter()
+        writer.writeString(text)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    private static func decimal(_ number: Double) -> String {
+        let thousandths = Int((number * 1000).rounded())
+        let fraction = String(thousandths % 1000)
+        return "\(thousandths / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+    }
+
+    /// UTC with milliseconds: 2026-11-29T03:40:00.123Z.
+    private static func timestamp() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var seconds = now.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let millis = Int(now.tv_nsec / 1_000_000)
+        let fraction = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(fraction)Z"
+    }
+}
+
+/// The queue between the threads that log and the one that writes standard error.
+private final class LogSink: Sendable {
+    private struct Queue: ~Copyable {
+        var bytes: [UInt8] = []
+        var dropped = 0
+        var droppedSinceReport = 0
+    }
+
+    /// Lines waiting beyond this many bytes are dropped (a stalled reader must not grow memory).
+    private static let limit = 4 << 20
+    private let queue = Mutex(Queue())
+    /// Held while writing, so a flush and the log thread never interleave or reorder lines.
+    private let writing = Mutex(())
+    private let pending = Semaphore()
+    private let droppedLine: @Sendable (Int) -> [UInt8]
+
+    init(droppedLine: @escaping @Sendable (Int) -> [UInt8]) {
+        self.droppedLine = droppedLine
+        spawnThread(name: "authd-log") { [self] in
+            while true {
+                pending.wait()
+                flush()
+            }
+        }
+    }
+
+    func append(_ line: [UInt8]) {
+        let wake = queue.withLock { queue -> Bool in
+            guard queue.bytes.count + line.count <= Self.limit else {
+                queue.dropped += 1
+                queue.droppedSinceReport += 1
+                return false
+            }
+            let wasEmpty = queue.bytes.isEmpty
+            queue.bytes += line
+            return wasEmpty
+        }
+        if wake { pending.signal() }
+    }
+
+    var dropped: Int { queue.withLock { $0.dropped } }
+
+    func flush() {
+        writing.withLock { _ in
+            let (bytes, dropped) = queue.withLock { queue -> ([UInt8], Int) in
+                defer {
+                    queue.bytes = []
+                    queue.droppedSinceReport = 0
+                }
+                return (queue.bytes, queue.droppedSinceReport)
+            }
+            Self.writeAll(bytes)
+            if dropped > 0 { Self.writeAll(droppedLine(dropped)) }
+        }
+    }
+
+    private static func writeAll(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
+                if written > 0 {
+                    offset += written
+                } else if written < 0 && errno == EINTR {
+                    continue
+                } else {
+                    return  // standard error is gone: nothing else to tell
+                }
+            }
+        }
+    }
 }

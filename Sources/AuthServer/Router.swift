@@ -1,8 +1,8 @@
 // The routes authd serves and which methods each allows.
 
 /// A known endpoint.
-enum Route: CaseIterable {
-    case obtainPair, refresh, verify, blacklist, currentUser, health, readiness
+enum Route: Int, CaseIterable {
+    case obtainPair, refresh, verify, blacklist, currentUser, health, readiness, metrics
 
     var path: String {
         switch self {
@@ -13,6 +13,7 @@ enum Route: CaseIterable {
         case .currentUser: "/api/users/me/"
         case .health: "/healthz"
         case .readiness: "/readyz"
+        case .metrics: "/metrics"
         }
     }
 
@@ -21,7 +22,7 @@ enum Route: CaseIterable {
         switch self {
         case .obtainPair, .refresh, .verify, .blacklist: ["POST", "OPTIONS"]
         case .currentUser: ["GET", "HEAD", "OPTIONS"]
-        case .health, .readiness: ["GET", "HEAD"]
+        case .health, .readiness, .metrics: ["GET", "HEAD"]
         }
     }
 

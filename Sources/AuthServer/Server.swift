@@ -38,7 +38,9 @@ public enum Server {
 
         let workers = WorkerPool(threads: settings.workerThreads, queueLimit: 64 * settings.workerThreads)
         let shared = SharedState(settings: settings, authority: authority, workers: workers)
-        Log.info("authd starting: \(settings.summary)")
+        Log.configure(level: settings.logLevel, format: settings.logFormat)
+        _ = ProcessFacts.startTime
+        Log.write(.info, "authd starting", settings.summary(database: database.target))
 
         let startup = Mutex<(port: Int?, failure: String?, stoppers: [@Sendable () -> Void])>((nil, nil, []))
         var threads: [ThreadHandle] = []
@@ -61,6 +63,10 @@ public enum Server {
                     pool.close()
                     ready.signal()
                     return
+                }
+                server.onAnswered = { [weak service] answer in service?.answered(answer) }
+                shared.metrics.register(loop) { [weak service, weak server] in
+                    service?.metricsSnapshot(requestsInFlight: server?.inFlight ?? 0) ?? MetricsCounts()
                 }
                 let handle = LoopBound(Drain(loop: loop, server: server, pool: pool, deadline: drainSeconds), on: loop)
                 let inbox = loop.inbox
@@ -103,12 +109,19 @@ public enum Server {
 
 /// One loop's graceful stop: no new connections, wait for requests in flight, then close.
 final class Drain {
+    /// How long the loop must have been idle before it stops. An answer has left its handler
+    /// but not yet the process: evhttp writes it when the socket is writable, on a later loop
+    /// iteration, and freeing the server first would drop it. Answers are small, so a few
+    /// iterations suffice; this is many.
+    static let quietPeriod = 0.1
+
     let loop: EventLoop
     let server: HTTPServer
     let pool: PostgresPool
     let deadline: Double
     private var poll: LoopTimer?
     private var startedAt = 0.0
+    private var idleSince: Double?
 
     init(loop: EventLoop, server: HTTPServer, pool: PostgresPool, deadline: Double) {
         self.loop = loop
@@ -118,13 +131,22 @@ final class Drain {
     }
 
     func begin() {
-        server.stopAccepting()
+        server.beginDraining()
         startedAt = loop.now
         check()
     }
 
     private func check() {
-        if server.inFlight == 0 || loop.now - startedAt >= deadline {
+        // Queries outlive their requests when a handler answers first and writes after (a
+        // login's hash upgrade): those finish too.
+        let queries = pool.stats
+        let idle = server.inFlight == 0 && queries.inFlight == 0 && queries.queueDepth == 0
+        idleSince = idle ? (idleSince ?? loop.now) : nil
+        let quiet = idleSince.map { loop.now - $0 >= Self.quietPeriod } ?? false
+        if quiet || loop.now - startedAt >= deadline {
+            if !idle {
+                Log.warning("drain deadline passed: \(server.inFlight) requests and \(queries.inFlight + queries.queueDepth) queries abandoned")
+            }
             pool.close()
             loop.stop()
             return

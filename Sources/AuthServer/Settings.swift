@@ -33,6 +33,9 @@ public struct Settings: Sendable {
     /// Largest request body accepted, bytes: Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), so
     /// every body Django reads, authd reads too.
     public var maxBodyBytes: Int = 2_621_440
+    /// Lines below this level are not written; the access log is at `.info`.
+    public var logLevel: LogLevel = .info
+    public var logFormat: LogFormat = .text
 
     public init() {}
 }
@@ -71,6 +74,8 @@ extension Settings {
         .integer("AUTHD_HASH_ITERATIONS", "PBKDF2 iterations for new hashes (default 1000000)", \.hashIterations),
         .flag("AUTHD_UPDATE_LAST_LOGIN", "true: record last_login on each login", \.updateLastLogin),
         .integer("AUTHD_DB_CONNECTIONS", "Postgres connections per loop thread (default 2)", \.databaseConnectionsPerLoop),
+        .choice("AUTHD_LOG_LEVEL", "debug, info (default: includes one line per request), warn or error", \.logLevel, \.name),
+        .choice("AUTHD_LOG_FORMAT", "text (default) or json: one JSON object per line", \.logFormat, \.name),
     ]
 
     /// Settings from `environment`, with `AUTHD_SIGNING_KEY_FILE` read through `readFile`.
@@ -96,18 +101,21 @@ extension Settings {
         return settings
     }
 
-    /// The effective settings for the start-up log, secrets masked.
-    public var summary: String {
-        var parts = [
-            "listen=\(listen)", "algorithm=\(algorithm.rawValue)", "signing_key=\(signingKey.isEmpty ? "(unset)" : "***")",
-            "database_url=\(databaseURL.isEmpty ? "(unset)" : "***")", "access_lifetime=\(accessTokenLifetime)s",
-            "refresh_lifetime=\(refreshTokenLifetime)s", "rotate=\(rotateRefreshTokens)",
-            "blacklist_after_rotation=\(blacklistAfterRotation)", "leeway=\(leeway)s", "loops=\(loopThreads)",
-            "workers=\(workerThreads)", "hash_iterations=\(hashIterations)", "update_last_login=\(updateLastLogin)",
+    /// The effective settings for the start-up log. Secrets are masked: the key shows only its
+    /// size, the database only user, host, port and name.
+    public func summary(database: String) -> [(String, LogValue)] {
+        var fields: [(String, LogValue)] = [
+            ("listen", .text(listen)), ("database", .text(database)), ("algorithm", .text(algorithm.rawValue)),
+            ("signing_key", .text(signingKey.isEmpty ? "(unset)" : "*** (\(signingKey.count) bytes)")),
+            ("access_lifetime_s", .integer(accessTokenLifetime)), ("refresh_lifetime_s", .integer(refreshTokenLifetime)),
+            ("rotate", .text("\(rotateRefreshTokens)")), ("blacklist_after_rotation", .text("\(blacklistAfterRotation)")),
+            ("leeway_s", .integer(leeway)), ("loops", .integer(loopThreads)), ("workers", .integer(workerThreads)),
+            ("db_connections_per_loop", .integer(databaseConnectionsPerLoop)), ("hash_iterations", .integer(hashIterations)),
+            ("update_last_login", .text("\(updateLastLogin)")), ("log_level", .text(logLevel.name)), ("log_format", .text(logFormat.name)),
         ]
-        if let audience { parts.append("audience=\(audience)") }
-        if let issuer { parts.append("issuer=\(issuer)") }
-        return parts.joined(separator: " ")
+        if let audience { fields.append(("audience", .text(audience))) }
+        if let issuer { fields.append(("issuer", .text(issuer))) }
+        return fields
     }
 }
 
@@ -124,6 +132,20 @@ extension SettingVariable {
                 throw SettingsError("\(name): expected an integer of at least \(minimum), got \"\(value)\"")
             }
             settings[keyPath: field] = number
+        }
+    }
+
+    /// One of `Value`'s cases, by name.
+    static func choice<Value: CaseIterable & Sendable>(
+        _ name: String, _ help: String, _ field: any WritableKeyPath<Settings, Value> & Sendable,
+        _ spelling: any KeyPath<Value, String> & Sendable
+    ) -> SettingVariable {
+        SettingVariable(name: name, help: help) { settings, value throws(SettingsError) in
+            guard let choice = Value.allCases.first(where: { $0[keyPath: spelling] == value.lowercased() }) else {
+                let names = Value.allCases.map { $0[keyPath: spelling] }.joined(separator: ", ")
+                throw SettingsError("\(name): expected one of \(names), got \"\(value)\"")
+            }
+            settings[keyPath: field] = choice
         }
     }
 

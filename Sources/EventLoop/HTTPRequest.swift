@@ -40,19 +40,29 @@ public final class HTTPRequest {
     public let body: [UInt8]
     /// Loop time when the request arrived.
     public let receivedAt: Double
-    /// Per-loop sequence number, for logs.
+    /// Per-loop sequence number.
     public let id: UInt64
+    /// The client's `X-Request-Id` when it is a sane token, else one made up here; echoed in the
+    /// response and written in the access log, so one request can be followed across systems.
+    public let requestID: String
     private var deadline: LoopTimer?
     private let onAnswer: (HTTPRequest, Int) -> Void
+    /// Set while the server drains: the response closes its connection, so a keep-alive client
+    /// opens its next request elsewhere instead of racing the close.
+    var closesConnection = false
 
     /// The status sent, once answered.
     public private(set) var status: Int?
 
-    init(raw: OpaquePointer, loop: EventLoop, method: HTTPMethod, id: UInt64, deadline seconds: Double, onAnswer: @escaping (HTTPRequest, Int) -> Void) {
+    init(
+        raw: OpaquePointer, loop: EventLoop, method: HTTPMethod, id: UInt64, requestID: String, deadline seconds: Double,
+        onAnswer: @escaping (HTTPRequest, Int) -> Void
+    ) {
         self.raw = raw
         self.loop = loop
         self.method = method
         self.id = id
+        self.requestID = requestID
         self.onAnswer = onAnswer
         receivedAt = loop.now
         let uri = evhttp_request_get_uri(raw).map { String(cString: $0) } ?? "/"
@@ -107,6 +117,8 @@ public final class HTTPRequest {
         self.status = status
         if let output = evhttp_request_get_output_headers(raw) {
             evhttp_add_header(output, "Content-Type", contentType)
+            evhttp_add_header(output, "X-Request-Id", requestID)
+            if closesConnection { evhttp_add_header(output, "Connection", "close") }
             for (name, value) in headers { evhttp_add_header(output, name, value) }
         }
         if !body.isEmpty {
@@ -138,6 +150,7 @@ func reasonPhrase(_ status: Int) -> String {
     case 429: "Too Many Requests"
     case 431: "Request Header Fields Too Large"
     case 500: "Internal Server Error"
+    case 501: "Not Implemented"
     case 503: "Service Unavailable"
     default: "Status"
     }

@@ -35,6 +35,26 @@ public struct HTTPServerError: Error, Sendable, CustomStringConvertible {
     public let description: String
 }
 
+/// What the server answered to one request, for metrics and the access log.
+public struct HTTPAnswer {
+    /// nil for a method evhttp knows but authd does not (answered 501).
+    public let method: HTTPMethod?
+    /// The path without the query string (which may carry secrets), as sent.
+    public let path: String
+    public let status: Int
+    /// Seconds from arrival to answer (0 for requests refused before any handler ran).
+    public let duration: Double
+    public let requestID: String
+
+    public init(method: HTTPMethod?, path: String, status: Int, duration: Double, requestID: String) {
+        self.method = method
+        self.path = path
+        self.status = status
+        self.duration = duration
+        self.requestID = requestID
+    }
+}
+
 /// An HTTP/1.1 server on one `EventLoop`. Requests go to `handler` on the loop's thread.
 public final class HTTPServer {
     public let loop: EventLoop
@@ -49,6 +69,12 @@ public final class HTTPServer {
     public var inFlight: Int { pending.count }
     /// The port actually bound.
     public private(set) var port: Int = 0
+    /// Told of every answer, after it is sent.
+    public var onAnswered: ((HTTPAnswer) -> Void)?
+    /// Prefix of the request ids made here: random per server, so ids stay unique across loops
+    /// and restarts without coordination.
+    private let requestIDPrefix = String(UInt32.random(in: 0x1000_0000...UInt32.max), radix: 16)
+    private var isDraining = false
 
     public init(loop: EventLoop, configuration: HTTPServerConfiguration, handler: @escaping (HTTPRequest) -> Void) throws(HTTPServerError) {
         self.loop = loop
@@ -129,12 +155,34 @@ public final class HTTPServer {
                 : withUnsafePointer(to: &actual) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) } })
     }
 
-    /// Stops accepting new connections; requests in flight and open connections go on.
-    public func stopAccepting() {
+    /// Stops accepting new connections. Requests in flight, and requests arriving on open
+    /// connections, are still answered, each with `Connection: close`.
+    public func beginDraining() {
+        isDraining = true
+        for entry in pending.values { entry.request?.closesConnection = true }
         if let bound {
             evhttp_del_accept_socket(http, bound)
             self.bound = nil
         }
+    }
+
+    /// The client's X-Request-Id if it is a short token that is safe to log and echo, else a new one.
+    private func requestID(_ raw: OpaquePointer) -> String {
+        if let headers = evhttp_request_get_input_headers(raw), let given = evhttp_find_header(headers, "X-Request-Id") {
+            let length = strlen(given)
+            let safe = (1...64).contains(length) && UnsafeBufferPointer(start: given, count: length).allSatisfy { byte in
+                let c = UInt8(bitPattern: byte)
+                return (c >= 0x30 && c <= 0x39) || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A) || c == 0x2D || c == 0x2E || c == 0x5F || c == 0x3A
+            }
+            if safe { return String(cString: given) }
+        }
+        return requestIDPrefix + "-" + String(nextID, radix: 16)
+    }
+
+    /// The path of `raw`'s URI without query or fragment.
+    private static func path(_ raw: OpaquePointer) -> String {
+        let uri = evhttp_request_get_uri(raw).map { String(cString: $0) } ?? "/"
+        return String(uri.prefix { $0 != "?" && $0 != "#" })
     }
 
     /// Requests refused before any handler sees them, checked in one pass over the headers:
@@ -166,26 +214,34 @@ public final class HTTPServer {
     }
 
     private func received(_ raw: OpaquePointer) {
-        guard let method = HTTPMethod(command: evhttp_request_get_command(raw)) else {
-            evhttp_send_reply(raw, 501, "Not Implemented", nil)
-            return
-        }
-        if let refusal = refusal(raw) {
-            let body = Array(#"{"detail":"\#(refusal.detail)"}"#.utf8)
+        nextID &+= 1
+        let id = requestID(raw)
+        let method = HTTPMethod(command: evhttp_request_get_command(raw))
+        let early: (status: Int, detail: String)? = method == nil ? (501, "Method not implemented.") : refusal(raw)
+        if let early {
+            let body = Array(#"{"detail":"\#(early.detail)"}"#.utf8)
             if let output = evhttp_request_get_output_headers(raw) {
                 evhttp_add_header(output, "Content-Type", "application/json")
+                evhttp_add_header(output, "X-Request-Id", id)
                 evhttp_add_header(output, "Connection", "close")
             }
             body.withUnsafeBytes { _ = evbuffer_add(evhttp_request_get_output_buffer(raw), $0.baseAddress, $0.count) }
-            evhttp_send_reply(raw, Int32(refusal.status), reasonPhrase(refusal.status), nil)
+            let path = Self.path(raw)
+            evhttp_send_reply(raw, Int32(early.status), reasonPhrase(early.status), nil)
+            onAnswered?(HTTPAnswer(method: method, path: path, status: early.status, duration: 0, requestID: id))
             return
         }
-        nextID &+= 1
-        let request = HTTPRequest(raw: raw, loop: loop, method: method, id: nextID, deadline: configuration.requestDeadline) {
+        // `early` is set whenever `method` is nil.
+        let request = HTTPRequest(raw: raw, loop: loop, method: method!, id: nextID, requestID: id, deadline: configuration.requestDeadline) {
             [weak self] request, status in
             guard let self else { return }
             self.pending[request.id] = nil
+            self.onAnswered?(
+                HTTPAnswer(
+                    method: request.method, path: request.path, status: status, duration: self.loop.now - request.receivedAt,
+                    requestID: request.requestID))
         }
+        request.closesConnection = isDraining
         pending[request.id] = WeakRequest(request: request)
         handler(request)
     }

@@ -12,6 +12,7 @@ struct Serve: ParsableCommand {
             .joined(separator: "\n"))
 
     func run() throws {
+        defer { Log.flush() }
         let settings: Settings
         do {
             settings = try Settings.fromEnvironment(currentEnvironment(), readFile: readWholeFile)

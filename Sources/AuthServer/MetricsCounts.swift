@@ -1,0 +1,89 @@
+// What /metrics reports, counted per loop and summed at scrape time.
+import EventLoop
+import Postgres
+
+/// A route as metrics label it: a known path, or "unmatched" for every other path (so a
+/// scanner probing random paths cannot grow the label set).
+struct RouteLabel {
+    static let all = Route.allCases.map(\.path) + ["unmatched"]
+    static let unmatched = Route.allCases.count
+
+    static func index(of path: String) -> Int {
+        if case .route(let route) = Route.match(path) { return route.index }
+        return unmatched
+    }
+}
+
+extension Route {
+    var index: Int { rawValue }
+}
+
+/// Counters of one loop, or of all loops added together. Plain integers: each loop owns its
+/// copy and the scrape sums copies, so counting costs no atomic or lock.
+struct MetricsCounts: Sendable {
+    /// Upper bounds, in seconds, of the latency histogram's buckets (the last is +Inf).
+    static let latencyBounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    static let statuses = 100..<600
+
+    /// By route and status: `requests[route * statuses.count + status - 100]`.
+    var requests = [Int](repeating: 0, count: RouteLabel.all.count * statuses.count)
+    /// By route and bucket (not cumulative; the last bucket is +Inf).
+    var latencyBuckets = [Int](repeating: 0, count: RouteLabel.all.count * (latencyBounds.count + 1))
+    var latencySums = [Double](repeating: 0, count: RouteLabel.all.count)
+    var loginsSucceeded = 0
+    var loginsFailed = 0
+    var refreshesSucceeded = 0
+    var refreshesRefused = 0
+    var revokedByBlacklist = 0
+    var revokedByRotation = 0
+    /// Requests answered 503 because the worker queue was full.
+    var workerRejections = 0
+    /// Taken when the loop is asked, not counted.
+    var requestsInFlight = 0
+    var database = PostgresPoolStats()
+
+    mutating func add(_ other: MetricsCounts) {
+        for index in requests.indices { requests[index] += other.requests[index] }
+        for index in latencyBuckets.indices { latencyBuckets[index] += other.latencyBuckets[index] }
+        for index in latencySums.indices { latencySums[index] += other.latencySums[index] }
+        loginsSucceeded += other.loginsSucceeded
+        loginsFailed += other.loginsFailed
+        refreshesSucceeded += other.refreshesSucceeded
+        refreshesRefused += other.refreshesRefused
+        revokedByBlacklist += other.revokedByBlacklist
+        revokedByRotation += other.revokedByRotation
+        workerRejections += other.workerRejections
+        requestsInFlight += other.requestsInFlight
+        database.backingOff += other.database.backingOff
+        database.connecting += other.database.connecting
+        database.preparing += other.database.preparing
+        database.idle += other.database.idle
+        database.busy += other.database.busy
+        database.inFlight += other.database.inFlight
+        database.queueDepth += other.database.queueDepth
+        database.errors += other.database.errors
+        database.connectionFailures += other.database.connectionFailures
+    }
+
+    /// Counts one answer. Logins, refreshes and revocations are read off the route and status:
+    /// every handler's outcome is its status.
+    mutating func record(_ answer: HTTPAnswer, revokesOnRotation: Bool) {
+        let route = RouteLabel.index(of: answer.path)
+        let status = Self.statuses.contains(answer.status) ? answer.status : 599
+        requests[route * Self.statuses.count + status - Self.statuses.lowerBound] += 1
+        var bucket = 0
+        while bucket < Self.latencyBounds.count && answer.duration > Self.latencyBounds[bucket] { bucket += 1 }
+        latencyBuckets[route * (Self.latencyBounds.count + 1) + bucket] += 1
+        latencySums[route] += answer.duration
+        switch (route, answer.status) {
+        case (Route.obtainPair.index, 200): loginsSucceeded += 1
+        case (Route.obtainPair.index, 401): loginsFailed += 1
+        case (Route.refresh.index, 200):
+            refreshesSucceeded += 1
+            if revokesOnRotation { revokedByRotation += 1 }
+        case (Route.refresh.index, 401): refreshesRefused += 1
+        case (Route.blacklist.index, 200): revokedByBlacklist += 1
+        default: break
+        }
+    }
+}
