@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "AuthServer", dependencies: ["EventLoop", "Postgres", "JWT", "Passwords", "JSON", "AuthCrypto"],
             swiftSettings: strictSwift),
-        // The command line: serve, migrate, user, flush-expired, keygen.
+        // The command line: serve, migrate, user, flush-expired, keygen, healthcheck.
         .executableTarget(
             name: "authd",
             dependencies: [

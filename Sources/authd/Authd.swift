@@ -6,5 +6,5 @@ struct Authd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "authd",
         abstract: "A JWT authentication server compatible with djangorestframework-simplejwt.",
-        subcommands: [Serve.self, Migrate.self, User.self, FlushExpired.self, Keygen.self])
+        subcommands: [Serve.self, Migrate.self, User.self, FlushExpired.self, Keygen.self, Healthcheck.self])
 }

@@ -1,0 +1,41 @@
+# The authd image: built with the official Swift image on Debian 12, run on debian:bookworm-slim
+# with only the native libraries the binary links (the Swift runtime is linked in statically).
+#   docker build -t authd:local .      (docker compose builds it as authd:local too)
+
+FROM swift:6.3-bookworm AS build
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        libevent-dev libssl-dev libpq-dev pkg-config \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# The manifest alone first, so that the dependency checkout stays cached while sources change.
+COPY Package.swift ./
+RUN swift package resolve
+# SwiftPM wants every target's folder to exist, the test targets' included.
+COPY Sources Sources
+COPY Tests Tests
+RUN swift build -c release --static-swift-stdlib --product authd \
+    && install -D "$(swift build -c release --show-bin-path)/authd" /out/authd
+
+FROM debian:bookworm-slim
+# Exactly the packages of the libraries the binary names (Tests/Integration/test_deployment.py
+# checks this list against it): libevent and its pthreads part, libcrypto (in libssl3), libpq.
+# libc, libm, libstdc++ and libgcc_s are in the base image. No ca-certificates: authd opens no
+# TLS connection that trusts the system store (libpq 15 verifies against sslrootcert, a file).
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        libevent-2.1-7 libevent-pthreads-2.1-7 libssl3 libpq5 \
+    && rm -rf /var/lib/apt/lists/*
+# A numeric USER: Kubernetes' runAsNonRoot can only verify a number.
+RUN groupadd --system --gid 10001 authd \
+    && useradd --system --uid 10001 --gid authd --no-create-home --shell /usr/sbin/nologin authd
+COPY --from=build /out/authd /usr/local/bin/authd
+COPY sql /usr/share/authd/sql
+# `authd migrate` finds sql/ here without --sql-dir.
+WORKDIR /usr/share/authd
+USER 10001:10001
+EXPOSE 8000
+ENV AUTHD_LISTEN=0.0.0.0:8000
+# The image has no curl: authd probes itself (GET http://127.0.0.1:8000/healthz, 3 s timeouts).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=5s --retries=3 CMD ["authd", "healthcheck"]
+CMD ["authd", "serve"]
