@@ -61,6 +61,7 @@ struct MetricsCounts: Sendable {
         database.busy += other.database.busy
         database.inFlight += other.database.inFlight
         database.queueDepth += other.database.queueDepth
+        database.queries += other.database.queries
         database.errors += other.database.errors
         database.connectionFailures += other.database.connectionFailures
     }

@@ -61,6 +61,8 @@ struct MetricsExposition {
         out.sample("authd_postgres_queries_in_flight", [], database.inFlight)
         out.family("authd_postgres_queries_queued", "gauge", "Queries waiting for a connection.")
         out.sample("authd_postgres_queries_queued", [], database.queueDepth)
+        out.family("authd_postgres_queries_total", "counter", "Queries asked of the database pool.")
+        out.sample("authd_postgres_queries_total", [], database.queries)
         out.family("authd_postgres_query_errors_total", "counter", "Queries that failed (database down, timeout, error).")
         out.sample("authd_postgres_query_errors_total", [], database.errors)
         out.family("authd_postgres_connection_failures_total", "counter", "Connections lost and connection attempts failed.")

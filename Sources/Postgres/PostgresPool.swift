@@ -31,6 +31,7 @@ public final class PostgresPool {
     /// Sends the queries of one loop iteration together (see `query`).
     private var dispatchSoon: LoopTrigger!
     private var isClosed = false
+    private var queries = 0
     private var errors = 0
     private var connectionFailures = 0
 
@@ -66,6 +67,7 @@ public final class PostgresPool {
         completion: @escaping (Result<PostgresRows, PostgresError>) -> Void
     ) {
         precondition(loop.inLoop, "PostgresPool.query called off its loop")
+        queries += 1
         guard !isClosed, connections.contains(where: \.isPromising) else {
             errors += 1
             return completion(.failure(.unavailable))
@@ -110,6 +112,7 @@ public final class PostgresPool {
             stats.inFlight += connection.inFlight.count
         }
         stats.queueDepth = waiting.count
+        stats.queries = queries
         stats.errors = errors
         stats.connectionFailures = connectionFailures
         return stats

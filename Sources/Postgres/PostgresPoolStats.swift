@@ -18,6 +18,8 @@ public struct PostgresPoolStats: Sendable, Equatable {
     public var inFlight = 0
     /// Queries waiting because every connection's pipeline is full (or none is up yet).
     public var queueDepth = 0
+    /// Queries asked of the pool since it started, answered or not.
+    public var queries = 0
     /// Queries that completed with any `PostgresError` since the pool started.
     public var errors = 0
     /// Connections lost and connection attempts failed since the pool started.

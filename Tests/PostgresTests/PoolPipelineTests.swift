@@ -39,6 +39,7 @@ struct PoolPipelineTests {
             #expect(outcome.errors.allSatisfy { $0 == nil })
             // The last completion runs after its connection went idle again.
             #expect(outcome.after.inFlight == 0 && outcome.after.queueDepth == 0 && outcome.after.idle == 1)
+            #expect(outcome.after.queries == count && outcome.after.errors == 0)
             await loop.close(pool)
         }
     }
