@@ -2,14 +2,16 @@
 import Postgres
 
 /// Prepared on every connection right after it connects. Each request needs at most one of them.
+/// Only the plain SELECTs are `readOnly` (they share pipeline batches); every write gets its own
+/// sync point, so it commits or fails on its own.
 enum Statement {
     /// Login: the user's id, stored hash and activity, by exact username.
     static let userByUsername = PreparedStatement(
-        name: "user_by_username", sql: "SELECT id, password, is_active FROM auth_user WHERE username = $1")
+        name: "user_by_username", sql: "SELECT id, password, is_active FROM auth_user WHERE username = $1", readOnly: true)
 
     /// Protected route: the user behind an access token.
     static let userByID = PreparedStatement(
-        name: "user_by_id", sql: "SELECT id, username, is_active FROM auth_user WHERE id = $1::bigint")
+        name: "user_by_id", sql: "SELECT id, username, is_active FROM auth_user WHERE id = $1::bigint", readOnly: true)
 
     /// Refresh without rotation-revocation: is the user active (NULL when absent or no user_id),
     /// and is the token revoked.
@@ -18,7 +20,8 @@ enum Statement {
         sql: """
             SELECT (SELECT is_active FROM auth_user WHERE id = $1::bigint),
                    EXISTS (SELECT 1 FROM authd_revoked_token WHERE jti = $2)
-            """)
+            """,
+        readOnly: true)
 
     /// Refresh with blacklist-after-rotation, atomically: revoke the presented token if its user
     /// is active (or it names none), and say whether it was revoked before. Two concurrent
@@ -40,7 +43,7 @@ enum Statement {
 
     /// /api/token/verify/ when revocations are consulted.
     static let isRevoked = PreparedStatement(
-        name: "is_revoked", sql: "SELECT EXISTS (SELECT 1 FROM authd_revoked_token WHERE jti = $1)")
+        name: "is_revoked", sql: "SELECT EXISTS (SELECT 1 FROM authd_revoked_token WHERE jti = $1)", readOnly: true)
 
     /// /api/token/blacklist/: one row back when newly revoked, none when it already was.
     static let revoke = PreparedStatement(

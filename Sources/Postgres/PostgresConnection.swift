@@ -13,10 +13,9 @@ import EventLoop
 /// freshly read `PQsocket`, because libpq may switch sockets while connecting.
 ///
 /// Once its statements are prepared the connection enters libpq's pipeline mode: queries are
-/// sent without waiting for the previous ones' results, each followed by its own sync point so
-/// that an error aborts only that query (Postgres skips everything up to the next sync after
-/// an error). Results come back in the order the queries were sent, so `inFlight` is a FIFO:
-/// the oldest query's results are always the next ones to read.
+/// sent without waiting for the previous ones' results, in batches that end in a sync point
+/// (see `send`). Results come back in the order the queries were sent, so `inFlight` is a
+/// FIFO: the oldest query's results are always the next ones to read.
 final class PostgresConnection {
     /// 1-based, for log lines.
     let number: Int
@@ -33,6 +32,8 @@ final class PostgresConnection {
     private let keywords: [String]
     private let values: [String]
     private let statements: [PreparedStatement]
+    /// Names of the statements that may share a sync point.
+    private let readOnlyStatements: Set<String>
     private let watch: SocketWatch
     private var connection: OpaquePointer?
     private var retryTimer: LoopTimer?
@@ -67,6 +68,7 @@ final class PostgresConnection {
         self.configuration = configuration
         (keywords, values) = configuration.poolParameters
         self.statements = statements
+        readOnlyStatements = Set(statements.filter(\.readOnly).map(\.name))
         watch = SocketWatch(loop: loop)
     }
 
@@ -172,11 +174,13 @@ final class PostgresConnection {
 
     // MARK: Queries
 
-    /// Sends `queries` (at most `room`) into the pipeline as one batch: every query, then one
-    /// sync point, which is also the one flush (libpq 15's `PQpipelineSync` flushes). One
-    /// send(2) for the batch, and the server answers the whole batch in one write. If a query
-    /// fails, the server skips the rest of its batch (PGRES_PIPELINE_ABORTED); those were not
-    /// run and go back to the pool to be sent again. The pool hears back through
+    /// Sends `queries` (at most `room`) into the pipeline in batches, each ending in a sync
+    /// point. Read-only queries share a batch; any other query ends its batch, because Postgres
+    /// runs a batch as one implicit transaction and a later failure in it would roll back the
+    /// write after it was reported done. A batch of reads costs one send(2) (libpq 15's
+    /// `PQpipelineSync` flushes), and the server answers it in one write. If a query fails, the
+    /// server skips the rest of its batch (PGRES_PIPELINE_ABORTED); those were not run and go
+    /// back to the pool to be sent again. The pool hears back through
     /// `connection(_:finished:retry:)` or `connection(_:broke:)`, in sending order.
     func send(_ queries: [PendingQuery]) {
         precondition(!queries.isEmpty && queries.count <= room, "send needs 1...room queries")
@@ -184,8 +188,8 @@ final class PostgresConnection {
         // In flight before sending: if a send fails, every query handed over, sent or not,
         // fails with .connectionLost rather than being dropped.
         inFlight += queries
-        batchSizes.append(queries.count)
-        for query in queries {
+        var batch = 0
+        for (index, query) in queries.enumerated() {
             let sent = withCStrings(query.parameters) { values in
                 // Text parameters (lengths and formats NULL), text results (0).
                 PQsendQueryPrepared(connection, query.statement, Int32(query.parameters.count), values, nil, nil, 0)
@@ -193,8 +197,13 @@ final class PostgresConnection {
             // Part of a request may have reached the server, so a failure here is a lost
             // connection for the queries, not a chance to retry them.
             guard sent == 1 else { return broke(errorMessage) }
+            batch += 1
+            if index == queries.count - 1 || !readOnlyStatements.contains(query.statement) {
+                batchSizes.append(batch)
+                batch = 0
+                guard PQpipelineSync(connection) == 1 else { return broke(errorMessage) }
+            }
         }
-        guard PQpipelineSync(connection) == 1 else { return broke(errorMessage) }
         guard let connection else { return }
         // Send only; results are read when the socket says they arrived. Reading here could
         // complete newer queries while the pool is still completing older ones.

@@ -54,3 +54,15 @@ struct SettingsTests {
         #expect(summary.contains("signing_key") && !summary.contains(String(repeating: "k", count: 32)))
     }
 }
+
+@Suite("Statements")
+struct StatementsTests {
+    @Test("only plain SELECTs are declared read-only (read-only ones share a pipeline transaction)")
+    func readOnly() {
+        for statement in Statement.all {
+            let sql = statement.sql.uppercased()
+            let writes = ["INSERT", "UPDATE", "DELETE", "FOR UPDATE"].contains { sql.contains($0) }
+            #expect(statement.readOnly == (sql.hasPrefix("SELECT") && !writes), "\(statement.name)")
+        }
+    }
+}

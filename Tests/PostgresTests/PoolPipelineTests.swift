@@ -103,6 +103,34 @@ struct PoolPipelineTests {
         }
     }
 
+    @Test("a write is not undone by a failure later in the same dispatch: writes get their own sync point")
+    func writeSurvivesALaterFailure() async throws {
+        try await TestPostgres.withFreshDatabase { url in
+            let loop = await LoopThread.start()
+            defer { loop.stop() }
+            let pool = try await loop.openPool(PoolFixture.configuration(url) { $0.connections = 1 })
+            let taken: [String?] = ["frank", "x", "", "", ""]
+            _ = try #require(await loop.query(pool, "insert_user", taken)).get()
+            let outcome: [PostgresError?] = try #require(
+                await loop.perform { _, finish in
+                    var errors: [PostgresError?] = []
+                    let record: (Result<PostgresRows, PostgresError>) -> Void = { result in
+                        errors.append(result.failure)
+                        if errors.count == 3 { finish(errors) }
+                    }
+                    // One loop iteration, so one dispatch: without a sync of its own, the
+                    // first insert would share an implicit transaction with the failing one.
+                    pool.value.query("insert_user", ["grace", "x", "", "", ""], completion: record)
+                    pool.value.query("insert_user", taken, completion: record)  // 23505
+                    pool.value.query("echo", ["after"], completion: record)
+                })
+            #expect(outcome[0] == nil && outcome[1] != nil && outcome[2] == nil)
+            let rows = try #require(await loop.query(pool, "user_by_name", ["grace"])).get()
+            #expect(rows.count == 1, "the insert reported done must be there")
+            await loop.close(pool)
+        }
+    }
+
     @Test("a timeout with several queries in flight fails them all with .timeout, and the pool recovers")
     func timeoutFailsThePipeline() async throws {
         try await TestPostgres.withFreshDatabase { url in

@@ -14,10 +14,11 @@ enum PoolFixture {
                 """),
         PreparedStatement(
             name: "user_by_name",
-            sql: "select username, password, first_name, last_name, email, last_login from auth_user where username = $1"),
-        PreparedStatement(name: "echo", sql: "select $1::text as value, length($1::text) as length"),
-        PreparedStatement(name: "sleep", sql: "select pg_sleep($1::float8)"),
-        PreparedStatement(name: "repeat", sql: "select repeat('x', $1::int)"),
+            sql: "select username, password, first_name, last_name, email, last_login from auth_user where username = $1",
+            readOnly: true),
+        PreparedStatement(name: "echo", sql: "select $1::text as value, length($1::text) as length", readOnly: true),
+        PreparedStatement(name: "sleep", sql: "select pg_sleep($1::float8)", readOnly: true),
+        PreparedStatement(name: "repeat", sql: "select repeat('x', $1::int)", readOnly: true),
     ]
 
     static func configuration(
