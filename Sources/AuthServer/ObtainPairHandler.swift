@@ -34,8 +34,9 @@ extension AuthService {
         }
     }
 
-    /// On a worker: the PBKDF2 check (a dummy one of the same cost for unknown users, so timing
-    /// does not reveal who exists), then, if granted, the token pair and any hash upgrade.
+    /// On a worker: the PBKDF2 check (a dummy one of the same cost for unknown users and
+    /// unusable hashes, so timing does not reveal who exists), then, if granted, the token pair
+    /// and any hash upgrade.
     /// Like Django's ModelBackend, an inactive user's password is still checked in full.
     static func checkLogin(password: String, account: (id: Int64, hash: String, active: Bool)?, shared: SharedState, now: Double)
         -> LoginOutcome
@@ -44,8 +45,7 @@ extension AuthService {
             shared.hasher.performDummyVerification(password)
             return .refused
         }
-        let matches = (try? shared.hasher.verify(password, against: account.hash)) ?? false
-        guard matches, account.active else { return .refused }
+        guard shared.hasher.check(password, against: account.hash), account.active else { return .refused }
         var upgraded: String? = nil
         if (try? shared.hasher.needsUpgrade(account.hash)) == true {
             upgraded = try? shared.hasher.hash(password)

@@ -28,6 +28,7 @@ public enum Server {
         let (host, port) = try listenAddress(settings.listen)
 
         EventLoop.configureProcess()
+        EventLoop.setLogHandler { Log.write(.warning, "libevent", [("message", .text($0))]) }
         // Signals are taken by the main thread alone (sigwait), so block them before any thread
         // starts: the threads inherit the mask.
         var signals = sigset_t()

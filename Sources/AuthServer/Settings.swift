@@ -1,5 +1,6 @@
 // authd's settings: simplejwt's SIMPLE_JWT options plus the server's own, read from the environment.
 public import JWT
+import Passwords
 
 /// Everything `authd serve` is configured with. Built once at start-up, then shared read-only
 /// by every loop and worker.
@@ -53,6 +54,10 @@ public struct SettingsError: Error, Sendable, CustomStringConvertible {
 }
 
 extension Settings {
+    /// The longest lifetime or leeway accepted: beyond it `exp` arithmetic could overflow, and no
+    /// deployment needs more.
+    static let tenYears = 315_360_000
+
     /// The variables, in the order `authd serve --help` lists them.
     public static let variables: [SettingVariable] = [
         .text("AUTHD_LISTEN", "host:port to listen on (default 127.0.0.1:8000)") { $0.listen = $1 },
@@ -62,18 +67,18 @@ extension Settings {
             guard let algorithm = JWSAlgorithm(headerValue: v) else { throw SettingsError("AUTHD_ALGORITHM: unknown algorithm \"\(v)\"") }
             s.algorithm = algorithm
         },
-        .integer("AUTHD_ACCESS_TOKEN_LIFETIME", "seconds (default 300)", \.accessTokenLifetime),
-        .integer("AUTHD_REFRESH_TOKEN_LIFETIME", "seconds (default 86400)", \.refreshTokenLifetime),
+        .integer("AUTHD_ACCESS_TOKEN_LIFETIME", "seconds (default 300)", \.accessTokenLifetime, maximum: tenYears),
+        .integer("AUTHD_REFRESH_TOKEN_LIFETIME", "seconds (default 86400)", \.refreshTokenLifetime, maximum: tenYears),
         .flag("AUTHD_ROTATE_REFRESH_TOKENS", "true: refresh returns a new refresh token too", \.rotateRefreshTokens),
         .flag("AUTHD_BLACKLIST_AFTER_ROTATION", "true: a rotated refresh token is revoked", \.blacklistAfterRotation),
-        .integer("AUTHD_LEEWAY", "seconds of clock skew allowed (default 0)", \.leeway, minimum: 0),
+        .integer("AUTHD_LEEWAY", "seconds of clock skew allowed (default 0)", \.leeway, minimum: 0, maximum: tenYears),
         .text("AUTHD_AUDIENCE", "aud claim to issue and require (default none)") { $0.audience = $1.isEmpty ? nil : $1 },
         .text("AUTHD_ISSUER", "iss claim to issue and require (default none)") { $0.issuer = $1.isEmpty ? nil : $1 },
-        .integer("AUTHD_THREADS", "event-loop threads (default: one per core)", \.loopThreads),
-        .integer("AUTHD_WORKERS", "password-hashing threads (default: one per core)", \.workerThreads),
-        .integer("AUTHD_HASH_ITERATIONS", "PBKDF2 iterations for new hashes (default 1000000)", \.hashIterations),
+        .integer("AUTHD_THREADS", "event-loop threads (default: one per core)", \.loopThreads, maximum: 1024),
+        .integer("AUTHD_WORKERS", "password-hashing threads (default: one per core)", \.workerThreads, maximum: 1024),
+        .integer("AUTHD_HASH_ITERATIONS", "PBKDF2 iterations for new hashes (default 1000000)", \.hashIterations, maximum: DjangoPasswordHash.maximumIterations),
         .flag("AUTHD_UPDATE_LAST_LOGIN", "true: record last_login on each login", \.updateLastLogin),
-        .integer("AUTHD_DB_CONNECTIONS", "Postgres connections per loop thread (default 2)", \.databaseConnectionsPerLoop),
+        .integer("AUTHD_DB_CONNECTIONS", "Postgres connections per loop thread (default 2)", \.databaseConnectionsPerLoop, maximum: 64),
         .choice("AUTHD_LOG_LEVEL", "debug, info (default: includes one line per request), warn or error", \.logLevel, \.name),
         .choice("AUTHD_LOG_FORMAT", "text (default) or json: one JSON object per line", \.logFormat, \.name),
     ]
@@ -125,11 +130,14 @@ extension SettingVariable {
         SettingVariable(name: name, help: help) { settings, value throws(SettingsError) in set(&settings, value) }
     }
 
-    /// A decimal integer of at least `minimum`.
-    static func integer(_ name: String, _ help: String, _ field: any WritableKeyPath<Settings, Int> & Sendable, minimum: Int = 1) -> SettingVariable {
+    /// A decimal integer from `minimum` to `maximum`.
+    static func integer(
+        _ name: String, _ help: String, _ field: any WritableKeyPath<Settings, Int> & Sendable, minimum: Int = 1,
+        maximum: Int = 1_000_000_000
+    ) -> SettingVariable {
         SettingVariable(name: name, help: help) { settings, value throws(SettingsError) in
-            guard let number = Int(value), number >= minimum else {
-                throw SettingsError("\(name): expected an integer of at least \(minimum), got \"\(value)\"")
+            guard let number = Int(value), number >= minimum, number <= maximum else {
+                throw SettingsError("\(name): expected an integer from \(minimum) to \(maximum), got \"\(value)\"")
             }
             settings[keyPath: field] = number
         }

@@ -21,6 +21,18 @@ public final class EventLoop {
         _ = processConfigured
     }
 
+    /// Sends libevent's own warnings (a malformed request line, a failed accept) to `handler`
+    /// instead of libevent writing them to standard error itself, unescaped, from a loop thread.
+    public static func setLogHandler(_ handler: @escaping @Sendable (_ message: String) -> Void) {
+        libeventLogHandler.withLock { $0 = handler }
+        event_set_log_callback { severity, message in
+            // Debug messages are compiled out of Debian's build; keep warnings and errors only.
+            guard severity >= EVENT_LOG_WARN, let message else { return }
+            let text = String(cString: message)
+            libeventLogHandler.withLock { $0 }?(text)
+        }
+    }
+
     public init() {
         Self.configureProcess()
         // The epoll changelist defers event_add/event_del to the next epoll_wait and merges
@@ -68,6 +80,8 @@ public final class EventLoop {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }
+
+private let libeventLogHandler = Mutex<(@Sendable (String) -> Void)?>(nil)
 
 private let processConfigured: Void = {
     // A client that disconnects mid-write must not kill the process with SIGPIPE.

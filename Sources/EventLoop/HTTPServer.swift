@@ -186,30 +186,46 @@ public final class HTTPServer {
     }
 
     /// Requests refused before any handler sees them, checked in one pass over the headers:
-    /// our own size limits (see init for why evhttp's are higher), and ambiguous framing. evhttp
-    /// trusts the first of several Content-Lengths and does not reject Transfer-Encoding beside
-    /// Content-Length, which a proxy in front may read differently (request smuggling).
-    private func refusal(_ raw: OpaquePointer) -> (status: Int, detail: String)? {
+    /// our own size limits (see init for why evhttp's are higher), and framing that a proxy in
+    /// front could read differently from evhttp (request smuggling). evhttp trusts the first of
+    /// several Content-Lengths, reads no body unless Transfer-Encoding is exactly "chunked" or
+    /// a Content-Length is given, and reads none at all for methods other than POST, PUT and
+    /// PATCH: a body it skipped would be parsed as the next request. Refusals close the
+    /// connection, so the skipped bytes go with it.
+    private func refusal(_ raw: OpaquePointer, _ method: HTTPMethod) -> (status: Int, detail: String)? {
         if evbuffer_get_length(evhttp_request_get_input_buffer(raw)) > configuration.maxBodyBytes {
             return (413, "Request body too large.")
         }
         var size = evhttp_request_get_uri(raw).map { strlen($0) } ?? 0
         var contentLengths = 0
-        var transferEncoding = false
+        var declaresBody = false
+        var transferEncodings = 0
+        var chunkedOnly = true
         if let headers = evhttp_request_get_input_headers(raw) {
             var entry = headers.pointee.tqh_first
             while let current = entry {
+                let value = current.pointee.value
                 if let key = current.pointee.key {
                     size += strlen(key)
-                    if strcasecmp(key, "Content-Length") == 0 { contentLengths += 1 }
-                    if strcasecmp(key, "Transfer-Encoding") == 0 { transferEncoding = true }
+                    if strcasecmp(key, "Content-Length") == 0 {
+                        contentLengths += 1
+                        if let value, strcmp(value, "0") != 0 { declaresBody = true }
+                    }
+                    if strcasecmp(key, "Transfer-Encoding") == 0 {
+                        transferEncodings += 1
+                        declaresBody = true
+                        if value.map({ strcasecmp($0, "chunked") != 0 }) ?? true { chunkedOnly = false }
+                    }
                 }
-                size += (current.pointee.value.map { strlen($0) } ?? 0) + 4
+                size += (value.map { strlen($0) } ?? 0) + 4
                 entry = current.pointee.next.tqe_next
             }
         }
         if size > configuration.maxHeaderBytes { return (431, "Request header fields too large.") }
-        if contentLengths > 1 || (transferEncoding && contentLengths > 0) { return (400, "Ambiguous request framing.") }
+        if contentLengths > 1 || (transferEncodings > 0 && contentLengths > 0) || transferEncodings > 1 || !chunkedOnly {
+            return (400, "Ambiguous request framing.")
+        }
+        if declaresBody && ![.POST, .PUT, .PATCH].contains(method) { return (400, "A \(method.rawValue) request has no body.") }
         return nil
     }
 
@@ -217,7 +233,7 @@ public final class HTTPServer {
         nextID &+= 1
         let id = requestID(raw)
         let method = HTTPMethod(command: evhttp_request_get_command(raw))
-        let early: (status: Int, detail: String)? = method == nil ? (501, "Method not implemented.") : refusal(raw)
+        let early: (status: Int, detail: String)? = method.map { refusal(raw, $0) } ?? (501, "Method not implemented.")
         if let early {
             let body = Array(#"{"detail":"\#(early.detail)"}"#.utf8)
             if let output = evhttp_request_get_output_headers(raw) {

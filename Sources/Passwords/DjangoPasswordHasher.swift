@@ -25,6 +25,22 @@ public struct DjangoPasswordHasher: Sendable {
         return ConstantTime.equals(computed, Array(stored.encodedHash.utf8))
     }
 
+    /// Django's `check_password` for a login, at a cost that does not depend on the stored hash:
+    /// an unusable (`!...`), foreign or malformed hash costs a full dummy verification instead
+    /// of failing at once, and a hash with fewer iterations than configured is topped up with
+    /// the difference (Django's `harden_runtime`). So timing tells nothing about the account.
+    public func check(_ password: String, against encoded: String) -> Bool {
+        guard let stored = try? DjangoPasswordHash(parsing: encoded) else {
+            performDummyVerification(password)
+            return false
+        }
+        let computed = Self.derive(password, salt: stored.salt, iterations: stored.iterations)
+        if stored.iterations < iterations {
+            _ = Self.derive(password, salt: stored.salt, iterations: iterations - stored.iterations)
+        }
+        return ConstantTime.equals(computed, Array(stored.encodedHash.utf8))
+    }
+
     /// Spends the same work as a `verify` at the configured iterations, with no answer. Used
     /// for unknown usernames so their response time does not reveal that the user is absent.
     public func performDummyVerification(_ password: String) {

@@ -55,6 +55,18 @@ struct SettingsTests {
     }
 }
 
+@Suite("Settings limits")
+struct SettingsLimitsTests {
+    @Test("absurd numbers are refused at start-up instead of overflowing later", arguments: [
+        ("AUTHD_ACCESS_TOKEN_LIFETIME", "9223372036854775807"), ("AUTHD_REFRESH_TOKEN_LIFETIME", "400000000"),
+        ("AUTHD_LEEWAY", "-1"), ("AUTHD_THREADS", "100000"), ("AUTHD_HASH_ITERATIONS", "60000000"),
+        ("AUTHD_DB_CONNECTIONS", "0"),
+    ])
+    func limits(name: String, value: String) {
+        #expect(throws: SettingsError.self) { try Settings.fromEnvironment([name: value]) { _ in [] } }
+    }
+}
+
 @Suite("Statements")
 struct StatementsTests {
     @Test("only plain SELECTs are declared read-only (read-only ones share a pipeline transaction)")

@@ -24,6 +24,7 @@ from authd_testlib import (
     expect_tokens,
     field_errors,
     http_bytes,
+    raw_exchange,
     not_a_dict,
     parse_response,
     raw_request,
@@ -272,6 +273,34 @@ def test_transfer_encoding_together_with_content_length_is_400(default_server):
     request = http_bytes("POST", LOGIN, chunked, headers=[
         ("Content-Type", "application/json"), ("Content-Length", str(len(chunked))), ("Transfer-Encoding", "chunked")])
     expect_protocol_error(raw_request(default_server, request), (400,))
+
+
+@pytest.mark.parametrize("encoding", ["gzip, chunked", "identity", "chunked, chunked", "xchunked"])
+def test_transfer_encoding_other_than_chunked_is_400(default_server, encoding):
+    # evhttp would read no body for these, leaving it to be parsed as the next request, which a
+    # proxy in front may not (request smuggling): refused, and the connection closed.
+    body = b'{"username": "Gokul", "password": "123"}'
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    request = http_bytes("POST", LOGIN, chunked, headers=[("Content-Type", "application/json"),
+                                                          ("Transfer-Encoding", encoding)], content_length=False)
+    resp = raw_request(default_server, request)
+    expect_protocol_error(resp, (400,))
+    assert resp.headers.get("connection", "").lower() == "close"
+
+
+@pytest.mark.parametrize("method", ["GET", "DELETE", "OPTIONS", "TRACE"])
+def test_a_body_on_a_method_evhttp_reads_no_body_for_is_400(default_server, method):
+    # The smuggled bytes would otherwise be read as a second request on the same connection.
+    smuggled = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    request = http_bytes(method, "/api/users/me/", smuggled, headers=[("Content-Type", "text/plain")])
+    resp = raw_exchange(default_server.host, default_server.port, request, responses=2, timeout=3)
+    assert len(resp) == 1, "the body was answered as a request of its own: %r" % resp
+    assert resp[0].status_code == 400
+
+
+def test_get_with_an_empty_declared_body_is_fine(default_server):
+    request = http_bytes("GET", "/healthz", b"", headers=[("Content-Length", "0")], content_length=False)
+    assert raw_request(default_server, request).status_code == 200
 
 
 @pytest.mark.parametrize("value", ["abc", "-1", "1 2", "0x10"])

@@ -96,6 +96,18 @@ struct DjangoPasswordTests {
         #expect(throws: PasswordHashError.self) { try hasher.verify("x", against: "pbkdf2_sha256$99999999999999999999$s$h") }
     }
 
+    @Test("a login check agrees with verify, and answers false (after a dummy hash) for unusable or foreign hashes")
+    func loginCheck() throws {
+        let hasher = DjangoPasswordHasher(iterations: 1000)
+        let cheap = try DjangoPasswordHasher(iterations: 10).hash("pw")
+        #expect(hasher.check("pw", against: cheap) && !hasher.check("pW", against: cheap))
+        let strong = try DjangoPasswordHasher(iterations: 2000).hash("pw")
+        #expect(hasher.check("pw", against: strong))
+        for foreign in ["!abcdef", "argon2$argon2id$v=19$m=102400,t=2,p=8$c2FsdA$aGFzaA", "", "pbkdf2_sha256$x$s$h"] {
+            #expect(!hasher.check("x", against: foreign))
+        }
+    }
+
     @Test("new hashes have Django's shape, a fresh 22-character salt, and verify")
     func creation() throws {
         let hasher = DjangoPasswordHasher(iterations: 1000)
