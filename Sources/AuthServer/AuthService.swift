@@ -50,7 +50,8 @@ final class AuthService {
 
     private func dispatch(_ route: Route, _ request: HTTPRequest) {
         let method = request.method.rawValue
-        if method == "OPTIONS" {
+        // Only where Allow lists it (the DRF views); /healthz and the like answer OPTIONS 405.
+        if method == "OPTIONS" && route.allowedMethods.contains("OPTIONS") {
             request.respond(status: 200, headers: [("Allow", route.allowedMethods.joined(separator: ", "))], json: "{}")
             return
         }
