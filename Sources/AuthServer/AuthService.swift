@@ -84,6 +84,7 @@ final class AuthService {
                 } else {
                     send(request, .unavailable("Database unavailable."))
                 }
+            case .openAPI: request.respond(status: 200, json: OpenAPIDocument.json)
             }
         } catch {
             send(request, error)

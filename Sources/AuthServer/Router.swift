@@ -2,7 +2,7 @@
 
 /// A known endpoint.
 enum Route: CaseIterable {
-    case obtainPair, refresh, verify, blacklist, currentUser, health, readiness
+    case obtainPair, refresh, verify, blacklist, currentUser, health, readiness, openAPI
 
     var path: String {
         switch self {
@@ -13,6 +13,7 @@ enum Route: CaseIterable {
         case .currentUser: "/api/users/me/"
         case .health: "/healthz"
         case .readiness: "/readyz"
+        case .openAPI: "/openapi.json"
         }
     }
 
@@ -21,7 +22,7 @@ enum Route: CaseIterable {
         switch self {
         case .obtainPair, .refresh, .verify, .blacklist: ["POST", "OPTIONS"]
         case .currentUser: ["GET", "HEAD", "OPTIONS"]
-        case .health, .readiness: ["GET", "HEAD"]
+        case .health, .readiness, .openAPI: ["GET", "HEAD"]
         }
     }
 
