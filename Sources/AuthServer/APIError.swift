@@ -9,7 +9,8 @@ public enum APIError: Error, Sendable, Equatable {
     case fields([(String, [String])])
     /// 400 `{"non_field_errors":[message]}`.
     case nonField(String)
-    /// 400 `{"detail":"JSON parse error - ..."}`.
+    /// 400 `{"detail":"JSON parse error - ..."}` or `{"detail":"Multipart form parse error - ..."}`:
+    /// the whole detail, as DRF's parsers word it.
     case parse(String)
     /// 401 `{"detail":..., "code":"token_not_valid"}` on the token endpoints.
     case tokenNotValid(String)
@@ -55,7 +56,7 @@ public enum APIError: Error, Sendable, Equatable {
         case .nonField(let message):
             return (400, [], object(["non_field_errors": .array([.string(message)])]))
         case .parse(let message):
-            return (400, [], detail("JSON parse error - " + message))
+            return (400, [], detail(message))
         case .tokenNotValid(let message):
             return unauthorized(object(["detail": .string(message), "code": .string("token_not_valid")]))
         case .accessTokenNotValid(let message):

@@ -67,7 +67,8 @@ final class AuthService {
 
     private func dispatch(_ route: Route, _ request: HTTPRequest) {
         let method = request.method.rawValue
-        if method == "OPTIONS" {
+        // Only where Allow lists it (the DRF views); /healthz and the like answer OPTIONS 405.
+        if method == "OPTIONS" && route.allowedMethods.contains("OPTIONS") {
             request.respond(status: 200, headers: [("Allow", route.allowedMethods.joined(separator: ", "))], json: "{}")
             return
         }
@@ -107,6 +108,7 @@ final class AuthService {
                         droppedLogLines: Log.droppedLines)
                     request.respond(status: 200, body: Array(text.utf8), contentType: MetricsExposition.contentType)
                 }
+            case .openAPI: request.respond(status: 200, json: OpenAPIDocument.json)
             }
         } catch {
             send(request, error)

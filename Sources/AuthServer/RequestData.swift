@@ -44,7 +44,7 @@ struct RequestData {
             // Python's json accepts "\ud800"; DRF then refuses it per field, so it must parse here.
             (document, loneSurrogates) = try JSONParser.parseReportingLoneSurrogates(body, options: .init(maxDepth: 64))
         } catch {
-            throw APIError.parse(error.description)
+            throw APIError.parse("JSON parse error - " + error.description)
         }
         switch document {
         case .object(let object):

@@ -2,7 +2,7 @@
 
 /// A known endpoint.
 enum Route: Int, CaseIterable {
-    case obtainPair, refresh, verify, blacklist, currentUser, health, readiness, metrics
+    case obtainPair, refresh, verify, blacklist, currentUser, health, readiness, metrics, openAPI
 
     var path: String {
         switch self {
@@ -14,6 +14,7 @@ enum Route: Int, CaseIterable {
         case .health: "/healthz"
         case .readiness: "/readyz"
         case .metrics: "/metrics"
+        case .openAPI: "/openapi.json"
         }
     }
 
@@ -22,7 +23,7 @@ enum Route: Int, CaseIterable {
         switch self {
         case .obtainPair, .refresh, .verify, .blacklist: ["POST", "OPTIONS"]
         case .currentUser: ["GET", "HEAD", "OPTIONS"]
-        case .health, .readiness, .metrics: ["GET", "HEAD"]
+        case .health, .readiness, .metrics, .openAPI: ["GET", "HEAD"]
         }
     }
 

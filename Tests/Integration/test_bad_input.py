@@ -192,6 +192,11 @@ def test_multipart_login_is_parsed_like_drf_and_succeeds(default_server, users):
     expect_tokens(resp, ("refresh", "access"))
 
 
+def test_multipart_without_boundary_is_400_multipart_form_parse_error(default_server):
+    resp = default_server.post(LOGIN, data=b"username=Gokul", headers={"Content-Type": "multipart/form-data"})
+    expect(resp, 400, {"detail": "Multipart form parse error - Invalid boundary in multipart: None"})
+
+
 # --- wrong shapes -----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path,field", ENDPOINT_FIELDS)

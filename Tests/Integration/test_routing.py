@@ -36,10 +36,20 @@ def test_token_endpoints_answer_other_methods_405_json_with_allow_post(default_s
     assert "POST" in allowed(resp), resp.headers
 
 
-def test_healthz_with_post_is_405_with_allow_get(default_server):
-    resp = default_server.post("/healthz", {})
-    expect(resp, 405, method_not_allowed("POST"))
-    assert "GET" in allowed(resp), resp.headers
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+@pytest.mark.parametrize("method", ["POST", "OPTIONS"])
+def test_probes_answer_other_methods_405_with_allow_get_head(default_server, path, method):
+    # OPTIONS too: only the DRF views answer it, and Allow must not omit a method that works.
+    resp = default_server.request(method, path)
+    expect(resp, 405, method_not_allowed(method))
+    assert allowed(resp) == {"GET", "HEAD"}, resp.headers
+
+
+@pytest.mark.parametrize("path", TOKEN_ENDPOINTS + ["/api/users/me/"])
+def test_api_paths_answer_options_200_with_allow(default_server, path):
+    resp = default_server.request("OPTIONS", path)
+    expect(resp, 200, {})
+    assert "OPTIONS" in allowed(resp), resp.headers
 
 
 @pytest.mark.parametrize("path", [p.rstrip("/") for p in TOKEN_ENDPOINTS])

@@ -1,0 +1,120 @@
+"""The OpenAPI document: GET /openapi.json serves exactly the document written in
+Sources/AuthServer/OpenAPIDocument.swift, it is valid OpenAPI 3.1, it lists exactly the routes the
+server has with exactly the methods it allows, and schemathesis, fuzzing the live server from it,
+finds no 5xx and no answer (status, content type, body, headers) that the document does not describe."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from authd_testlib import REPO, expect
+
+DOCUMENT_SOURCE = REPO / "Sources" / "AuthServer" / "OpenAPIDocument.swift"
+ROUTER_SOURCE = REPO / "Sources" / "AuthServer" / "Router.swift"
+METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conformance",
+          "response_schema_conformance", "response_headers_conformance"]
+
+
+def swift_raw_string_literal(source: str) -> str:
+    """The value of the file's one #\"\"\" ... \"\"\"# literal: as Swift does, the closing
+    delimiter's indentation is removed from every line, and the last newline is not part of it."""
+    match = re.search(r'#"""\n(.*?)\n([ \t]*)"""#', source, re.S)
+    assert match, "no multi-line raw string literal in %s" % DOCUMENT_SOURCE
+    indent = match.group(2)
+    lines = match.group(1).split("\n")
+    assert all(line.startswith(indent) or not line.strip() for line in lines)
+    return "\n".join(line[len(indent):] for line in lines)
+
+
+@pytest.fixture(scope="module")
+def document_text() -> str:
+    return swift_raw_string_literal(DOCUMENT_SOURCE.read_text())
+
+
+@pytest.fixture(scope="module")
+def document(document_text) -> dict:
+    return json.loads(document_text)
+
+
+def operations(document):
+    for path, item in document["paths"].items():
+        for method in item:
+            if method in METHODS:
+                yield path, method.upper(), item[method]
+
+
+def test_openapi_json_serves_exactly_the_document(default_server, document_text):
+    resp = default_server.get("/openapi.json")
+    expect(resp, 200, exact_bytes=False)
+    assert resp.content == document_text.encode("utf-8")
+
+
+def test_the_document_is_valid_openapi_3_1(document):
+    from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+
+    assert document["openapi"].startswith("3.1."), document["openapi"]
+    validate(document, cls=OpenAPIV31SpecValidator)
+
+
+def test_every_route_is_documented_and_every_documented_path_is_a_route(document):
+    routes = set(re.findall(r'case \.\w+: "(/[^"]*)"', ROUTER_SOURCE.read_text()))
+    assert routes, "no route paths found in %s" % ROUTER_SOURCE
+    assert routes == set(document["paths"])
+
+
+def test_every_documented_path_allows_exactly_the_documented_methods(default_server, document, users):
+    # Authenticated: /api/users/me/ tells an anonymous client 401 before 405, as DRF does.
+    access = default_server.obtain(users.gokul.username, users.gokul.password)["access"]
+    for path, item in document["paths"].items():
+        documented = {method.upper() for method in item if method in METHODS}
+        for method in ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]:
+            resp = default_server.request(method, path, token=access)
+            assert (resp.status_code == 405) == (method not in documented), (method, path, resp.status_code)
+            if resp.status_code == 405:
+                allowed = {name.strip() for name in resp.headers["Allow"].split(",")}
+                assert allowed == documented, (method, path, allowed)
+
+
+def test_every_documented_operation_answers_a_documented_status(default_server, document):
+    for path, method, operation in operations(document):
+        resp = default_server.request(method, path)
+        assert str(resp.status_code) in operation["responses"], (method, path, resp.status_code, resp.text)
+
+
+def test_schemathesis_finds_no_server_error_and_no_answer_the_document_does_not_describe(default_server):
+    # Every phase (the document's examples, coverage, fuzzing, and stateful runs along the links
+    # from a login to refresh, verify, blacklist and /api/users/me/), positive and negative data,
+    # on loopback only. The examples log in as the article's user, so the links carry real tokens.
+    command = [
+        sys.executable, "-m", "schemathesis.cli", "run", default_server.base_url + "/openapi.json",
+        "--checks", ",".join(CHECKS),
+        "--max-examples", "100",
+        "--seed", "20240604",
+        "--workers", "1",
+        "--request-timeout", "15",
+        "--max-redirects", "0",
+        "--generation-database", "none",
+        "--no-color",
+    ]
+    # In a scratch directory: schemathesis looks for a config file in its working directory and
+    # must write nothing into the work tree.
+    with tempfile.TemporaryDirectory(prefix="authd-schemathesis-") as scratch:
+        # The coverage phase also sends methods a path does not list, expecting 405, but not
+        # QUERY: libevent 2.1 does not know it and answers 501 with an HTML page before authd
+        # sees the request (see expect_protocol_error in authd_testlib.py). Nor TRACE: it sends
+        # one with a body, which authd refuses with 400 before routing (libevent 2.1 reads no
+        # body for TRACE, so it would be parsed as the next request: request smuggling).
+        (Path(scratch) / "schemathesis.toml").write_text(
+            '[phases.coverage]\nunexpected-methods = ["get", "put", "post", "delete", "options", "patch"]\n')
+        env = dict(os.environ, NO_COLOR="1", COLUMNS="120")
+        run = subprocess.run(command, cwd=scratch, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, timeout=600)
+    assert run.returncode == 0, "schemathesis exited with %d:\n%s" % (run.returncode, run.stdout[-30000:])
