@@ -135,3 +135,23 @@ def test_metrics_allows_only_get_and_head(default_server):
     assert resp.headers["Allow"] == "GET, HEAD"
     head = requests.head(default_server.base_url + "/metrics", timeout=5)
     assert head.status_code == 200 and head.content == b""
+
+
+def test_bad_tokens_cost_no_database_query(servers, make_user):
+    server = servers.spawn("default", AUTHD_THREADS="1")
+    try:
+        user = make_user("metrics-flood")
+        pair = server.obtain(user.username, user.password)
+        before = value(scrape(server), "authd_postgres_queries_total")
+        tampered = pair["access"][:-4] + ("AAAA" if not pair["access"].endswith("AAAA") else "BBBB")
+        for token in ["garbage", "a.b.c", tampered, pair["refresh"][:-4] + "AAAA"]:
+            for _ in range(10):
+                assert server.me(token).status_code == 401
+                assert server.refresh(token).status_code == 401
+                assert server.verify(token).status_code == 401
+        assert value(scrape(server), "authd_postgres_queries_total") == before
+        # A good token does cost its query, so the counter does count.
+        expect(server.me(pair["access"]), 200)
+        assert value(scrape(server), "authd_postgres_queries_total") == before + 1
+    finally:
+        server.stop()
