@@ -10,7 +10,9 @@ internal import CLibevent
 /// refuses at once: a login storm gets fast 503s instead of an ever-growing backlog.
 public final class WorkerPool: Sendable {
     private struct State: ~Copyable {
-        var jobs: [@Sendable () -> Void] = []
+        /// Taken jobs are set to nil at once: a finished job must not keep its request (and
+        /// the request's body) alive until the next compaction.
+        var jobs: [(@Sendable () -> Void)?] = []
         var head = 0
         var stopping = false
         var running = 0
@@ -69,6 +71,7 @@ public final class WorkerPool: Sendable {
             let job: (@Sendable () -> Void)? = state.withLock { state in
                 guard state.head < state.jobs.count else { return nil }
                 let job = state.jobs[state.head]
+                state.jobs[state.head] = nil
                 state.head += 1
                 // Compact now and then so the array does not grow without bound.
                 if state.head > 64 && state.head * 2 > state.jobs.count {

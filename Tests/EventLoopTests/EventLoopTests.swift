@@ -116,4 +116,40 @@ struct EventLoopTests {
         pool.stop()
         running.stop()
     }
+
+    @Test("a finished job lets go of what its completion captured (a request and its body)")
+    func workersReleaseFinishedJobs() {
+        let pool = WorkerPool(threads: 1, queueLimit: 8)
+        let running = RunningLoop { _ in nil }
+        let done = Semaphore()
+        let watcher = Mutex<WeakPayload?>(nil)
+        running.perform { loop in
+            let payload = Payload()
+            watcher.withLock { $0 = WeakPayload(payload) }
+            _ = pool.submit(from: loop, { 1 }) { _ in
+                withExtendedLifetime(payload) {}
+                done.signal()
+            }
+        }
+        done.wait()
+        // The completion has run; nothing may hold the payload once the worker is back waiting
+        // (allowed a moment to get there). The queue used to keep finished jobs until it
+        // compacted, every 64 jobs.
+        var released = false
+        for _ in 0..<100 where !released {
+            running.perform { _ in }
+            released = watcher.withLock { $0?.value } == nil
+            if !released { usleep(10_000) }
+        }
+        #expect(released)
+        pool.stop()
+        running.stop()
+    }
+}
+
+private final class Payload: Sendable {}
+
+private final class WeakPayload: @unchecked Sendable {
+    weak var value: Payload?
+    init(_ value: Payload) { self.value = value }
 }
