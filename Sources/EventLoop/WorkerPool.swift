@@ -20,6 +20,7 @@ public final class WorkerPool: Sendable {
 
     private let state = Mutex(State())
     private let available = Semaphore()
+    private let handles = Mutex<[ThreadHandle]>([])
     public let threadCount: Int
     public let queueLimit: Int
 
@@ -28,7 +29,8 @@ public final class WorkerPool: Sendable {
         threadCount = threads
         self.queueLimit = queueLimit
         for index in 0..<threads {
-            spawnThread(name: "authd-worker-\(index)") { [self] in self.work() }
+            let handle = spawnThread(name: "authd-worker-\(index)") { [self] in self.work() }
+            handles.withLock { $0.append(handle) }
         }
     }
 
@@ -55,9 +57,12 @@ public final class WorkerPool: Sendable {
     }
 
     /// Lets the workers finish what is queued, then exit.
+    /// Waits for them: a thread's exit also frees its thread-local state (OpenSSL's per-thread
+    /// random generator, say), which would otherwise outlive the pool.
     public func stop() {
         state.withLock { $0.stopping = true }
         for _ in 0..<threadCount { available.signal() }
+        for thread in handles.withLock({ $0 }) { thread.join() }
     }
 
     private func work() {
