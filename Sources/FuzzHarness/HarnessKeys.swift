@@ -12,17 +12,19 @@ public enum HarnessKeys {
     static let hmacSecret = Array("authd fuzz harness HS256 secret; public, never deploy it".utf8)
 
     /// authd's token rules with the HS256 secret and default settings, as `authd serve` builds them.
-    public static let authority: TokenAuthority = {
-        var settings = Settings()
-        settings.algorithm = .HS256
-        settings.signingKey = hmacSecret
-        return try! TokenAuthority(settings: settings)  // a constant key: failing is a harness bug
-    }()
+    public static let authority = makeAuthority { _ in }
+
+    /// The same, with the checks a deployment may add: an audience, an issuer and a leeway.
+    public static let authorityWithAudience = makeAuthority {
+        $0.audience = "authd-fuzz"
+        $0.issuer = "https://authd.example"
+        $0.leeway = 30
+    }
 
     /// The same secret as a key, for signing tokens the authority must accept.
     public static let hs256 = try! JWTKey.hmac(secret: hmacSecret, algorithm: .HS256)
 
-    /// A P-256 key, key ID "es"; the first of `asymmetricKeys`, so tokens without `kid` select it.
+    /// A P-256 key, key ID "es"; the first in `asymmetricVerifier`, so tokens without `kid` select it.
     public static let es256 = try! JWTKey.pem(es256PEM, algorithm: .ES256, keyID: "es")
 
     /// A 2048-bit RSA key, key ID "rs".
@@ -30,6 +32,14 @@ public enum HarnessKeys {
 
     /// ES256 and RS256 in one set: the token's `kid` and `alg` choose between them.
     public static let asymmetricVerifier = JWTVerifier(keys: try! JWTKeySet([es256, rs256]))
+
+    private static func makeAuthority(_ configure: (inout Settings) -> Void) -> TokenAuthority {
+        var settings = Settings()
+        settings.algorithm = .HS256
+        settings.signingKey = hmacSecret
+        configure(&settings)
+        return try! TokenAuthority(settings: settings)  // constant settings: failing is a harness bug
+    }
 
     static let es256PEM = """
         -----BEGIN PRIVATE KEY-----
