@@ -20,6 +20,8 @@ struct FuzzReplayTests {
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
     }
 
+    /// Seeds are replayed per target (there are many); should one trap, running the fuzzer on
+    /// its folder names it: `.build-fuzz/release/fuzz-<target> Fuzz/Corpus/<target>/*`.
     @Test("every seed runs through its target without a trap", arguments: FuzzTarget.allCases)
     func seeds(target: FuzzTarget) throws {
         let files = try Self.inputs("Corpus", target)
@@ -29,11 +31,20 @@ struct FuzzReplayTests {
         }
     }
 
-    @Test("every input that once crashed a target runs without a trap", arguments: FuzzTarget.allCases)
-    func regressions(target: FuzzTarget) throws {
-        for file in try Self.inputs("Regressions", target) {
-            try Data(contentsOf: file).withUnsafeBytes { target.run($0) }
-        }
+    /// One file of Fuzz/Regressions, named in the test output so that a trap shows which it was.
+    struct Regression: CustomTestStringConvertible, Sendable {
+        let target: FuzzTarget
+        let file: URL
+        var testDescription: String { "\(target.rawValue)/\(file.lastPathComponent)" }
+    }
+
+    static func regressions() throws -> [Regression] {
+        try FuzzTarget.allCases.flatMap { target in try inputs("Regressions", target).map { Regression(target: target, file: $0) } }
+    }
+
+    @Test("every input that once crashed a target runs without a trap", arguments: try regressions())
+    func regression(_ input: Regression) throws {
+        try Data(contentsOf: input.file).withUnsafeBytes { input.target.run($0) }
     }
 
     /// Seeds named `valid-*` are tokens (or headers carrying one) signed with the harness keys:
