@@ -17,6 +17,8 @@ let package = Package(
         .executable(name: "authd", targets: ["authd"]),
         .library(name: "JWT", targets: ["JWT"]),
         .library(name: "Passwords", targets: ["Passwords"]),
+        // For the libFuzzer executables in Fuzz/, a separate package.
+        .library(name: "FuzzHarness", targets: ["FuzzHarness"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -63,6 +65,11 @@ let package = Package(
             ],
             swiftSettings: strictSwift),
 
+        // One entry point per fuzz target: everything that reads attacker bytes, driven the way
+        // authd drives it. Built and replayed over Fuzz/Corpus and Fuzz/Regressions on every test
+        // run; Fuzz/Package.swift links it with libFuzzer.
+        .target(name: "FuzzHarness", dependencies: ["AuthServer", "JWT", "JSON"], swiftSettings: strictSwift),
+
         // Prints the cost per operation of signing, verifying and hashing (run in release).
         .executableTarget(
             name: "authd-microbench", dependencies: ["JWT", "Passwords", "AuthCrypto", "JSON"],
@@ -81,6 +88,7 @@ let package = Package(
         .testTarget(
             name: "AuthServerTests", dependencies: ["AuthServer", "JWT", "JSON", "AuthCrypto"],
             swiftSettings: strictSwift),
+        .testTarget(name: "FuzzHarnessTests", dependencies: ["FuzzHarness", "JWT"], swiftSettings: strictSwift),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strictSwift),
         .testTarget(
             name: "PostgresTests", dependencies: ["Postgres", "EventLoop"],

@@ -156,47 +156,6 @@ final class AuthService {
     }
 }
 
-/// The `user_id` claim as simplejwt treats it.
-enum UserIDClaim {
-    /// No claim at all.
-    case absent
-    /// A value no user can have (null, 0, "abc", a list...): "User not found" territory.
-    case unusable
-    case id(Int64)
-
-    init(_ claims: JSONObject) {
-        guard let value = claims["user_id"] else {
-            self = .absent
-            return
-        }
-        switch value {
-        case .string(let text):
-            if let id = Int64(text), id > 0, String(id) == text { self = .id(id) } else { self = .unusable }
-        case .number(let number):
-            if let id = number.int64, id > 0 { self = .id(id) } else { self = .unusable }
-        default:
-            self = .unusable
-        }
-    }
-
-    /// Python truthiness of the claim: simplejwt's refresh skips the user check for falsy ids.
-    static func isFalsy(_ claims: JSONObject) -> Bool {
-        switch claims["user_id"] {
-        case nil, .null?: true
-        case .string(let text)?: text.isEmpty
-        case .number(let number)?: number.double == 0
-        case .bool(let flag)?: !flag
-        case .array(let items)?: items.isEmpty
-        case .object(let members)?: members.count == 0
-        }
-    }
-
-    var parameter: String? {
-        if case .id(let id) = self { return String(id) }
-        return nil
-    }
-}
-
 extension PostgresRows {
     /// Postgres's text form of a boolean cell: "t", "f", or NULL.
     func flag(_ row: Int, _ column: Int) -> Bool? {

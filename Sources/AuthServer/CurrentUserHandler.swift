@@ -15,7 +15,7 @@ extension AuthService {
     /// Postgres on every request so that a deactivation takes effect at once. Calls `then` with
     /// the active user; answers the request itself on any failure.
     func authenticate(_ request: HTTPRequest, then: @escaping ((id: Int64, username: String)) -> Void) throws(APIError) {
-        let token = try Self.bearerToken(request.header("Authorization"))
+        let token = try AuthorizationHeader.bearerToken(request.header("Authorization"))
         let claims: JSONObject
         do {
             claims = try authority.verify(token, type: "access", now: loop.now)
@@ -44,18 +44,5 @@ extension AuthService {
                 then((userID, username))
             }
         }
-    }
-
-    /// simplejwt's get_raw_token: split on whitespace; no header, no parts, or a first part
-    /// other than "Bearer" (case-sensitive) means no credentials; "Bearer" without exactly one
-    /// more part is a malformed header.
-    static func bearerToken(_ header: String?) throws(APIError) -> String {
-        guard let header else { throw APIError.notAuthenticated }
-        let parts = header.utf8.split(whereSeparator: { $0 == 0x20 || (0x09...0x0D).contains($0) })
-        guard let scheme = parts.first, String(decoding: scheme, as: UTF8.self) == "Bearer" else {
-            throw APIError.notAuthenticated
-        }
-        guard parts.count == 2 else { throw APIError.badAuthorizationHeader }
-        return String(decoding: parts[1], as: UTF8.self)
     }
 }

@@ -54,7 +54,7 @@ struct ResponsesTests {
     func bearer(header: String?, expected: String) {
         let outcome: String
         do {
-            outcome = try AuthService.bearerToken(header)
+            outcome = try AuthorizationHeader.bearerToken(header)
         } catch .notAuthenticated {
             outcome = "notAuthenticated"
         } catch {

@@ -1,0 +1,71 @@
+// Replays every seed and every input that once crashed a fuzz target, without libFuzzer, so that
+// each test run checks the fixes still hold. A regression shows up as this process trapping.
+import Foundation
+import FuzzHarness
+import JWT
+import Testing
+
+@Suite("Fuzz corpus replay")
+struct FuzzReplayTests {
+    static let fuzzDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fuzz")
+
+    /// The files in `Fuzz/<kind>/<target>/`, sorted; none when the folder does not exist.
+    static func inputs(_ kind: String, _ target: FuzzTarget) throws -> [URL] {
+        let folder = fuzzDirectory.appendingPathComponent(kind).appendingPathComponent(target.rawValue)
+        guard FileManager.default.fileExists(atPath: folder.path) else { return [] }
+        return try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
+            .filter { !$0.lastPathComponent.hasPrefix(".") }
+            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+    }
+
+    /// Seeds are replayed per target (there are many); should one trap, running the fuzzer on
+    /// its folder names it: `.build-fuzz/release/fuzz-<target> Fuzz/Corpus/<target>/*`.
+    @Test("every seed runs through its target without a trap", arguments: FuzzTarget.allCases)
+    func seeds(target: FuzzTarget) throws {
+        let files = try Self.inputs("Corpus", target)
+        #expect(!files.isEmpty, "Fuzz/Corpus/\(target.rawValue) has no seeds")
+        for file in files {
+            try Data(contentsOf: file).withUnsafeBytes { target.run($0) }
+        }
+    }
+
+    /// One file of Fuzz/Regressions, named in the test output so that a trap shows which it was.
+    struct Regression: CustomTestStringConvertible, Sendable {
+        let target: FuzzTarget
+        let file: URL
+        var testDescription: String { "\(target.rawValue)/\(file.lastPathComponent)" }
+    }
+
+    static func regressions() throws -> [Regression] {
+        try FuzzTarget.allCases.flatMap { target in try inputs("Regressions", target).map { Regression(target: target, file: $0) } }
+    }
+
+    @Test("every input that once crashed a target runs without a trap", arguments: try regressions())
+    func regression(_ input: Regression) throws {
+        try Data(contentsOf: input.file).withUnsafeBytes { input.target.run($0) }
+    }
+
+    /// Seeds named `valid-*` are tokens (or headers carrying one) signed with the harness keys:
+    /// if the keys or the token rules change, fuzzing would silently start from refused tokens.
+    @Test("the valid seed tokens still verify with the harness keys")
+    func validSeedTokens() throws {
+        var checked = 0
+        for target in [FuzzTarget.token, .authorizationHeader] {
+            for file in try Self.inputs("Corpus", target) where file.lastPathComponent.hasPrefix("valid-") {
+                var token = try String(contentsOf: file, encoding: .utf8)
+                if target == .authorizationHeader { token = String(token.dropFirst("Bearer ".count)) }
+                let accepted: Bool
+                if file.lastPathComponent.contains("hs256") {
+                    accepted = (try? HarnessKeys.authority.verify(token, type: nil, now: HarnessKeys.now)) != nil
+                } else {
+                    accepted = (try? HarnessKeys.asymmetricVerifier.verify(token, policy: ClaimsPolicy(), now: HarnessKeys.now)) != nil
+                }
+                #expect(accepted, "\(target.rawValue)/\(file.lastPathComponent) no longer verifies")
+                checked += 1
+            }
+        }
+        #expect(checked > 0)
+    }
+}
