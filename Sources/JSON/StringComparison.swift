@@ -4,7 +4,7 @@
 
 /// True when `a` and `b` have identical UTF-8 encodings.
 @inline(__always)
-func utf8Equal(_ a: String, _ b: String) -> Bool {
+public func utf8Equal(_ a: String, _ b: String) -> Bool {
     // Native strings know their UTF-8 length in O(1), so different lengths exit early.
     guard a.utf8.count == b.utf8.count else { return false }
     // Compare raw buffers: iterating String.UTF8View is several times slower for short keys.

@@ -44,7 +44,8 @@ public struct ClaimsPolicy: Sendable {
         if let audience { try Self.checkAudience(claims["aud"], expected: audience) }
         if let issuer {
             guard let value = claims["iss"] else { throw JWTError(.missingClaim, claim: "iss", "iss is required") }
-            guard value.stringValue == issuer else { throw JWTError(.invalidIssuer, "iss differs") }
+            // Code units, not Swift's canonical equivalence: "K" must not match the Kelvin sign.
+            guard let text = value.stringValue, utf8Equal(text, issuer) else { throw JWTError(.invalidIssuer, "iss differs") }
         }
         if let jti = claims["jti"], jti.stringValue == nil { throw JWTError(.invalidClaim, claim: "jti", "jti is not a string") }
         if let sub = claims["sub"], sub.stringValue == nil { throw JWTError(.invalidClaim, claim: "sub", "sub is not a string") }
@@ -55,7 +56,9 @@ public struct ClaimsPolicy: Sendable {
             guard let type = claims["token_type"] else {
                 throw JWTError(.missingClaim, claim: "token_type", "token_type is required")
             }
-            guard type.stringValue == expectedTokenType else { throw JWTError(.wrongTokenType, "token_type differs") }
+            guard let text = type.stringValue, utf8Equal(text, expectedTokenType) else {
+                throw JWTError(.wrongTokenType, "token_type differs")
+            }
         }
     }
 
@@ -73,12 +76,14 @@ public struct ClaimsPolicy: Sendable {
         guard let value else { throw JWTError(.missingClaim, claim: "aud", "aud is required") }
         switch value {
         case .string(let audience):
-            guard audience == expected else { throw JWTError(.invalidAudience, "aud differs") }
+            guard utf8Equal(audience, expected) else { throw JWTError(.invalidAudience, "aud differs") }
         case .array(let audiences):
             guard audiences.allSatisfy({ $0.stringValue != nil }) else {
                 throw JWTError(.invalidClaim, claim: "aud", "aud list holds a non-string")
             }
-            guard audiences.contains(.string(expected)) else { throw JWTError(.invalidAudience, "aud lacks the audience") }
+            guard audiences.contains(where: { $0.stringValue.map { utf8Equal($0, expected) } ?? false }) else {
+                throw JWTError(.invalidAudience, "aud lacks the audience")
+            }
         default:
             throw JWTError(.invalidClaim, claim: "aud", "aud is not a string or list")
         }

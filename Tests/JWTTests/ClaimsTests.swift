@@ -83,6 +83,17 @@ struct ClaimsTests {
         #expect(kind(claims, policy) == .invalidIssuer)
     }
 
+    @Test("aud and iss compare code units as PyJWT does, not Swift's canonical equivalence")
+    func codeUnits() {
+        var claims = base
+        claims["aud"] = .string("cafe\u{301}")  // e + combining acute: canonically "café"
+        #expect(kind(claims, ClaimsPolicy(audience: "caf\u{e9}")) == .invalidAudience)
+        claims["aud"] = .array([.string("cafe\u{301}")])
+        #expect(kind(claims, ClaimsPolicy(audience: "caf\u{e9}")) == .invalidAudience)
+        claims["iss"] = .string("\u{212A}")  // KELVIN SIGN, canonically "K"
+        #expect(kind(claims, ClaimsPolicy(issuer: "K")) == .invalidIssuer)
+    }
+
     @Test("token_type and jti: missing, wrong, or of the wrong JSON type")
     func typeAndID() {
         let access = ClaimsPolicy(expectedTokenType: "access")
