@@ -159,7 +159,7 @@ public enum Log {
 
 /// The queue between the threads that log and the one that writes standard error.
 private final class LogSink: Sendable {
-    private struct Queue: ~Copyable {
+    private struct Queue {
         var bytes: [UInt8] = []
         var dropped = 0
         var droppedSinceReport = 0
@@ -167,9 +167,9 @@ private final class LogSink: Sendable {
 
     /// Lines waiting beyond this many bytes are dropped (a stalled reader must not grow memory).
     private static let limit = 4 << 20
-    private let queue = Mutex(Queue())
+    private let queue = Lock(Queue())
     /// Held while writing, so a flush and the log thread never interleave or reorder lines.
-    private let writing = Mutex(())
+    private let writing = Lock(())
     private let pending = Semaphore()
     private let droppedLine: @Sendable (Int) -> [UInt8]
 

@@ -1,6 +1,5 @@
 // Gathering every loop's counters for one scrape of /metrics.
 import EventLoop
-import Synchronization
 
 /// The loops that count, each with a way to copy its counters on its own thread.
 final class MetricsRegistry: Sendable {
@@ -9,7 +8,7 @@ final class MetricsRegistry: Sendable {
         let collect: LoopBound<() -> MetricsCounts>
     }
 
-    private let sources = Mutex<[Source]>([])
+    private let sources = Lock<[Source]>([])
 
     /// Called on `loop`'s thread when it starts serving.
     func register(_ loop: EventLoop, collect: @escaping () -> MetricsCounts) {

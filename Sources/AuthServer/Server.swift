@@ -2,7 +2,6 @@
 import Glibc
 import EventLoop
 import Postgres
-import Synchronization
 
 public enum Server {
     /// Runs until SIGINT or SIGTERM; then stops accepting, lets requests in flight finish (up to
@@ -43,7 +42,7 @@ public enum Server {
         _ = ProcessFacts.startTime
         Log.write(.info, "authd starting", settings.summary(database: database.target))
 
-        let startup = Mutex<(port: Int?, failure: String?, stoppers: [@Sendable () -> Void])>((nil, nil, []))
+        let startup = Lock<(port: Int?, failure: String?, stoppers: [@Sendable () -> Void])>((nil, nil, []))
         var threads: [ThreadHandle] = []
         for index in 0..<settings.loopThreads {
             let ready = Semaphore()

@@ -1,6 +1,5 @@
 // One libevent event_base driven by one thread: timers, socket watches and a cross-thread inbox.
 import Glibc
-import Synchronization
 
 internal import CLibevent
 
@@ -81,7 +80,7 @@ public final class EventLoop {
     }
 }
 
-private let libeventLogHandler = Mutex<(@Sendable (String) -> Void)?>(nil)
+private let libeventLogHandler = Lock<(@Sendable (String) -> Void)?>(nil)
 
 private let processConfigured: Void = {
     // A client that disconnects mid-write must not kill the process with SIGPIPE.
@@ -98,12 +97,12 @@ private let processConfigured: Void = {
 /// but only when the queue was empty: one wake-up per batch, as in SwiftNIO's
 /// `_pendingTaskPop` ("this saves us a syscall on hot loops").
 public final class LoopInbox: Sendable {
-    private struct State: ~Copyable {
+    private struct State {
         var jobs: [@Sendable () -> Void] = []
         var closed = false
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
     // Written once in init, freed in close(); event_active on it is thread-safe with locking on.
     private nonisolated(unsafe) var wakeEvent: OpaquePointer?
 

@@ -1,6 +1,5 @@
 // Threads for CPU-heavy work (password hashing, RSA signing) that must never run on a loop.
 import Glibc
-import Synchronization
 internal import CShims
 
 internal import CLibevent
@@ -9,7 +8,7 @@ internal import CLibevent
 /// loop through its inbox, so callers stay single-threaded. When the queue is full, `submit`
 /// refuses at once: a login storm gets fast 503s instead of an ever-growing backlog.
 public final class WorkerPool: Sendable {
-    private struct State: ~Copyable {
+    private struct State {
         /// Taken jobs are set to nil at once: a finished job must not keep its request (and
         /// the request's body) alive until the next compaction.
         var jobs: [(@Sendable () -> Void)?] = []
@@ -18,9 +17,9 @@ public final class WorkerPool: Sendable {
         var running = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
     private let available = Semaphore()
-    private let handles = Mutex<[ThreadHandle]>([])
+    private let handles = Lock<[ThreadHandle]>([])
     public let threadCount: Int
     public let queueLimit: Int
 

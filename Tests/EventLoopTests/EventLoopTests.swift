@@ -1,17 +1,16 @@
 // The loop's inbox, timers and worker pool.
 import Glibc
 import EventLoop
-import Synchronization
 import Testing
 
 @Suite("Event loop")
 struct EventLoopTests {
     @Test("work posted from another thread runs on the loop thread, in order")
     func inbox() {
-        let seen = Mutex<[Int]>([])
-        let allOnLoop = Mutex(true)
+        let seen = Lock<[Int]>([])
+        let allOnLoop = Lock(true)
         let done = Semaphore()
-        let loopThread = Mutex<pthread_t?>(nil)
+        let loopThread = Lock<pthread_t?>(nil)
         let running = RunningLoop { _ in
             loopThread.withLock { $0 = pthread_self() }
             return nil
@@ -36,7 +35,7 @@ struct EventLoopTests {
 
     @Test("a timer fires once after its delay; a cancelled or dropped one never does")
     func timers() {
-        let fired = Mutex<[String]>([])
+        let fired = Lock<[String]>([])
         let done = Semaphore()
         let running = RunningLoop { loop in
             let start = loop.now
@@ -59,7 +58,7 @@ struct EventLoopTests {
 
     @Test("a trigger fired many times runs once, after the callbacks already running")
     func trigger() {
-        let log = Mutex<[String]>([])
+        let log = Lock<[String]>([])
         let running = RunningLoop { _ in nil }
         running.perform { loop in
             let trigger = LoopTrigger(loop: loop) { log.withLock { $0.append("trigger") } }
@@ -80,9 +79,9 @@ struct EventLoopTests {
     func workers() {
         let pool = WorkerPool(threads: 2, queueLimit: 3)
         let started = Semaphore(), gate = Semaphore(), done = Semaphore()
-        let results = Mutex<[Int]>([])
-        let accepted = Mutex<[Bool]>([])
-        let completionsOnLoop = Mutex(true)
+        let results = Lock<[Int]>([])
+        let accepted = Lock<[Bool]>([])
+        let completionsOnLoop = Lock(true)
         let running = RunningLoop { _ in nil }
         func submit(_ values: Range<Int>, blocking: Bool) {
             running.perform { loop in
@@ -122,7 +121,7 @@ struct EventLoopTests {
         let pool = WorkerPool(threads: 1, queueLimit: 8)
         let running = RunningLoop { _ in nil }
         let done = Semaphore()
-        let watcher = Mutex<WeakPayload?>(nil)
+        let watcher = Lock<WeakPayload?>(nil)
         running.perform { loop in
             let payload = Payload()
             watcher.withLock { $0 = WeakPayload(payload) }

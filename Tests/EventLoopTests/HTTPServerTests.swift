@@ -1,7 +1,6 @@
 // The evhttp server: replies now or later, deadlines, forgotten requests, limits, disconnects.
 import Glibc
 import EventLoop
-import Synchronization
 import Testing
 
 @Suite("HTTP server")
@@ -11,7 +10,7 @@ struct HTTPServerTests {
         _ configuration: HTTPServerConfiguration = HTTPServerConfiguration(port: 0),
         _ handler: @escaping @Sendable (HTTPRequest) -> Void
     ) -> (RunningLoop, Int) {
-        let port = Mutex(0)
+        let port = Lock(0)
         let running = RunningLoop { loop in
             let server = try! HTTPServer(loop: loop, configuration: configuration, handler: handler)
             port.withLock { $0 = server.port }
@@ -22,7 +21,7 @@ struct HTTPServerTests {
 
     @Test("the handler sees method, path, headers and body, and its JSON reply arrives whole")
     func roundTrip() {
-        let seen = Mutex<String>("")
+        let seen = Lock<String>("")
         let (running, port) = Self.serve { request in
             seen.withLock {
                 $0 = "\(request.method) \(request.path) \(request.header("x-test") ?? "-") \(request.query ?? "-") \(String(decoding: request.body, as: UTF8.self))"
@@ -94,7 +93,7 @@ struct HTTPServerTests {
 
     @Test("oversized headers get a JSON 431 and ambiguous framing a 400, before any handler runs")
     func refusedEarly() {
-        let handled = Mutex(0)
+        let handled = Lock(0)
         let (running, port) = Self.serve(HTTPServerConfiguration(port: 0, maxHeaderBytes: 1024)) { request in
             handled.withLock { $0 += 1 }
             request.respond(status: 200, json: "{}")
@@ -110,7 +109,7 @@ struct HTTPServerTests {
 
     @Test("a client that disconnects while its request waits crashes nothing")
     func disconnectWhileWaiting() {
-        let answered = Mutex(0)
+        let answered = Lock(0)
         let (running, port) = Self.serve { request in
             let held = Held()
             held.timers.append(LoopTimer(loop: request.loop, after: 0.1) {

@@ -1,7 +1,6 @@
 // Runs an EventLoop on its own thread for a test, and a minimal blocking HTTP client.
 import Glibc
 import EventLoop
-import Synchronization
 
 /// A loop running on a background thread; `setUp` runs on the loop before `run()`, and what it
 /// returns (a server, say) lives until the loop ends.
@@ -12,7 +11,7 @@ final class RunningLoop: Sendable {
 
     init(_ setUp: @escaping @Sendable (EventLoop) -> (any AnyObject)?) {
         let ready = Semaphore()
-        let box = Mutex<(LoopInbox, LoopBound<EventLoop>)?>(nil)
+        let box = Lock<(LoopInbox, LoopBound<EventLoop>)?>(nil)
         thread = spawnThread(name: "test-loop") {
             let loop = EventLoop()
             box.withLock { $0 = (loop.inbox, LoopBound(loop, on: loop)) }

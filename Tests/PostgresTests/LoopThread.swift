@@ -3,7 +3,6 @@
 
 import EventLoop
 @testable import Postgres
-import Synchronization
 
 /// A running event loop for one test. Loop-confined objects (pools, timers) are created inside
 /// `perform` bodies and carried between steps in `LoopBound`s.
@@ -77,7 +76,7 @@ final class Promise<Value: Sendable>: Sendable {
         var waiters: [CheckedContinuation<Value, Never>] = []
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     func fulfill(_ value: Value) {
         let waiters = state.withLock { state -> [CheckedContinuation<Value, Never>] in
@@ -105,7 +104,7 @@ final class Promise<Value: Sendable>: Sendable {
 
 /// Log lines collected from a pool, readable from the test.
 final class LogSink: Sendable {
-    private let lines = Mutex<[String]>([])
+    private let lines = Lock<[String]>([])
 
     var logger: @Sendable (String) -> Void {
         { [self] line in lines.withLock { $0.append(line) } }

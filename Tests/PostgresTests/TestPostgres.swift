@@ -4,7 +4,6 @@
 import EventLoop
 import Foundation
 @testable import Postgres
-import Synchronization
 import Testing
 
 enum TestPostgres {
@@ -28,7 +27,7 @@ enum TestPostgres {
             return .failure(error)
         }
     }()
-    static let sharedCluster = Mutex<Cluster?>(nil)
+    static let sharedCluster = Lock<Cluster?>(nil)
 
     /// Database tests run when a server is at hand, and always under CI, where a server that
     /// cannot be started fails them instead of skipping them.
