@@ -175,12 +175,13 @@ private final class LogSink: Sendable {
 
     init(droppedLine: @escaping @Sendable (Int) -> [UInt8]) {
         self.droppedLine = droppedLine
+        // Runs for the life of the process; whatever is queued at exit is written by `flush()`.
         spawnThread(name: "authd-log") { [self] in
             while true {
                 pending.wait()
                 flush()
             }
-        }
+        }.detach()
     }
 
     func append(_ line: [UInt8]) {

@@ -76,8 +76,10 @@ public final class HTTPRequest {
         }
         let input = evhttp_request_get_input_buffer(raw)
         let length = evbuffer_get_length(input)
-        body = [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
-            initialized = length == 0 ? 0 : Int(evbuffer_copyout(input, buffer.baseAddress, length))
+        // Not through unsafeUninitializedCapacity when empty: for a capacity of 0 it writes the
+        // count into the process-wide empty-array storage, a race between loops (ThreadSanitizer).
+        body = length == 0 ? [] : [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
+            initialized = Int(evbuffer_copyout(input, buffer.baseAddress, length))
         }
         deadline = LoopTimer(loop: loop, after: seconds) { [weak self] in
             self?.respond(status: 503, json: #"{"detail":"The request took too long; try again."}"#)

@@ -136,10 +136,15 @@ public struct ThreadHandle: Sendable {
     public func join() {
         pthread_join(thread, nil)
     }
+
+    /// Lets the thread clean up after itself when it ends, for threads nobody joins.
+    public func detach() {
+        pthread_detach(thread)
+    }
 }
 
-/// Starts a thread running `body`.
-@discardableResult
+/// Starts a thread running `body`. Join or detach the handle: a thread that is neither stays a
+/// zombie after it ends.
 public func spawnThread(name: String, _ body: @escaping @Sendable () -> Void) -> ThreadHandle {
     final class Box: @unchecked Sendable {
         let body: @Sendable () -> Void

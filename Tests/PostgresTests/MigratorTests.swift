@@ -84,7 +84,7 @@ struct MigratorTests {
                             defer { session.close() }
                             return try migrator.migrate(session)
                         })
-                }
+                }.detach()
             }
             var results: [[String]] = []
             for outcome in outcomes { results.append(try await outcome.value.get()) }

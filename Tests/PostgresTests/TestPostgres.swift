@@ -127,7 +127,7 @@ struct Cluster: Sendable {
         let outcome = Promise<Result<Cluster, TestSetupError>>()
         spawnThread(name: "test-postgres-initdb") {
             outcome.fulfill(Result { () throws(TestSetupError) in try create() })
-        }
+        }.detach()
         return try await outcome.value.get()
     }
 
@@ -186,7 +186,7 @@ struct Cluster: Sendable {
         let outcome = Promise<Result<String, TestSetupError>>()
         spawnThread(name: "test-postgres-script") {
             outcome.fulfill(Result { () throws(TestSetupError) in try script(arguments) })
-        }
+        }.detach()
         return try await outcome.value.get()
     }
 }
