@@ -8,7 +8,17 @@ import Synchronization
 public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
     case debug, info, warning, error
 
-    /// As AUTHD_LOG_LEVEL spells it and the log writes it.
+    /// As text lines write it.
+    var tag: String {
+        switch self {
+        case .debug: "DEBUG"
+        case .info: "INFO"
+        case .warning: "WARN"
+        case .error: "ERROR"
+        }
+    }
+
+    /// As AUTHD_LOG_LEVEL spells it and JSON lines write it.
     public var name: String {
         switch self {
         case .debug: "debug"
@@ -90,26 +100,36 @@ public enum Log {
 
     // MARK: Formats
 
+    /// Built as bytes, with no intermediate strings: one line per request adds up.
     private static func textLine(_ level: LogLevel, _ message: String, _ fields: [(String, LogValue)]) -> [UInt8] {
-        var line = timestamp()
-        line += " \(level.name.uppercased()) \(message)"
+        var line = [UInt8]()
+        line.reserveCapacity(160)
+        appendTimestamp(to: &line)
+        line.append(space)
+        line += level.tag.utf8
+        line.append(space)
+        line += message.utf8
         for (key, value) in fields {
-            line += " \(key)="
+            line.append(space)
+            line += key.utf8
+            line.append(UInt8(ascii: "="))
             switch value {
-            case .text(let text): line += logfmtQuoted(text)
-            case .integer(let number): line += String(number)
-            case .decimal(let number): line += decimal(number)
+            case .text(let text): appendQuoted(text, to: &line)
+            case .integer(let number): appendDigits(number, width: 1, to: &line)
+            case .decimal(let number): appendDecimal(number, to: &line)
             }
         }
-        line += "\n"
-        return Array(line.utf8)
+        line.append(UInt8(ascii: "\n"))
+        return line
     }
 
     private static func jsonLine(_ level: LogLevel, _ message: String, _ fields: [(String, LogValue)]) -> [UInt8] {
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("time")
-        writer.writeString(timestamp())
+        var stamp = [UInt8]()
+        appendTimestamp(to: &stamp)
+        writer.writeString(String(decoding: stamp, as: UTF8.self))
         writer.key("level")
         writer.writeString(level.name)
         writer.key("msg")
@@ -119,41 +139,80 @@ public enum Log {
             switch value {
             case .text(let text): writer.writeString(text)
             case .integer(let number): writer.writeInt(number)
-            case .decimal(let number): writer.writeRaw(Array(decimal(number).utf8))
+            case .decimal(let number):
+                var digits = [UInt8]()
+                appendDecimal(number, to: &digits)
+                writer.writeRaw(digits)
             }
         }
         writer.endObject()
         return writer.bytes + [UInt8(ascii: "\n")]
     }
 
+    private static let space = UInt8(ascii: " ")
+
     /// A bare value when it is plain, else a JSON string: a path with spaces, quotes or control
     /// characters cannot forge a field or a line.
     static func logfmtQuoted(_ text: String) -> String {
-        let plain = !text.isEmpty && text.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "=") && $0 != UInt8(ascii: "\\") }
-        if plain { return text }
-        var writer = JSONWriter()
-        writer.writeString(text)
-        return String(decoding: writer.bytes, as: UTF8.self)
+        var bytes = [UInt8]()
+        appendQuoted(text, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    private static func decimal(_ number: Double) -> String {
+    private static func appendQuoted(_ text: String, to line: inout [UInt8]) {
+        let plain = !text.isEmpty && text.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "=") && $0 != UInt8(ascii: "\\") }
+        if plain {
+            line += text.utf8
+        } else {
+            var writer = JSONWriter()
+            writer.writeString(text)
+            line += writer.bytes
+        }
+    }
+
+    /// Three decimals: 91.493.
+    private static func appendDecimal(_ number: Double, to line: inout [UInt8]) {
         let thousandths = Int((number * 1000).rounded())
-        let fraction = String(thousandths % 1000)
-        return "\(thousandths / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+        appendDigits(thousandths / 1000, width: 1, to: &line)
+        line.append(UInt8(ascii: "."))
+        appendDigits(abs(thousandths % 1000), width: 3, to: &line)
+    }
+
+    /// `number` in decimal, zero-padded to `width` digits.
+    private static func appendDigits(_ number: Int, width: Int, to line: inout [UInt8]) {
+        if number < 0 { line.append(UInt8(ascii: "-")) }
+        // Least significant first, then reversed in place: no buffer of its own.
+        let start = line.count
+        var value = number.magnitude
+        repeat {
+            line.append(UInt8(ascii: "0") + UInt8(value % 10))
+            value /= 10
+        } while value > 0
+        while line.count - start < width { line.append(UInt8(ascii: "0")) }
+        line[start...].reverse()
     }
 
     /// UTC with milliseconds: 2026-11-29T03:40:00.123Z.
-    private static func timestamp() -> String {
+    private static func appendTimestamp(to line: inout [UInt8]) {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         var seconds = now.tv_sec
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        let millis = Int(now.tv_nsec / 1_000_000)
-        let fraction = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(fraction)Z"
+        appendDigits(Int(parts.tm_year) + 1900, width: 4, to: &line)
+        line.append(UInt8(ascii: "-"))
+        appendDigits(Int(parts.tm_mon) + 1, width: 2, to: &line)
+        line.append(UInt8(ascii: "-"))
+        appendDigits(Int(parts.tm_mday), width: 2, to: &line)
+        line.append(UInt8(ascii: "T"))
+        appendDigits(Int(parts.tm_hour), width: 2, to: &line)
+        line.append(UInt8(ascii: ":"))
+        appendDigits(Int(parts.tm_min), width: 2, to: &line)
+        line.append(UInt8(ascii: ":"))
+        appendDigits(Int(parts.tm_sec), width: 2, to: &line)
+        line.append(UInt8(ascii: "."))
+        appendDigits(now.tv_nsec / 1_000_000, width: 3, to: &line)
+        line.append(UInt8(ascii: "Z"))
     }
 }
 
@@ -167,9 +226,14 @@ private final class LogSink: Sendable {
 
     /// Lines waiting beyond this many bytes are dropped (a stalled reader must not grow memory).
     private static let limit = 4 << 20
+    /// The log thread writes what has queued up this often, in one write(2), or sooner once
+    /// this much is waiting. Waking it for every line would cost each request a futex wake.
+    private static let interval = 0.05
+    private static let eagerBytes = 256 << 10
     private let queue = Lock(Queue())
-    /// Held while writing, so a flush and the log thread never interleave or reorder lines.
-    private let writing = Lock(())
+    /// The writer's buffer, swapped with the queue's (both keep their capacity). Held while
+    /// writing, so a flush and the log thread never interleave or reorder lines.
+    private let writing = Lock<[UInt8]>([])
     private let pending = Semaphore()
     private let droppedLine: @Sendable (Int) -> [UInt8]
 
@@ -178,7 +242,7 @@ private final class LogSink: Sendable {
         // Runs for the life of the process; whatever is queued at exit is written by `flush()`.
         spawnThread(name: "authd-log") { [self] in
             while true {
-                pending.wait()
+                _ = pending.wait(timeout: Self.interval)
                 flush()
             }
         }.detach()
@@ -191,9 +255,9 @@ private final class LogSink: Sendable {
                 queue.droppedSinceReport += 1
                 return false
             }
-            let wasEmpty = queue.bytes.isEmpty
+            let before = queue.bytes.count
             queue.bytes += line
-            return wasEmpty
+            return before < Self.eagerBytes && queue.bytes.count >= Self.eagerBytes
         }
         if wake { pending.signal() }
     }
@@ -201,15 +265,15 @@ private final class LogSink: Sendable {
     var dropped: Int { queue.withLock { $0.dropped } }
 
     func flush() {
-        writing.withLock { _ in
-            let (bytes, dropped) = queue.withLock { queue -> ([UInt8], Int) in
-                defer {
-                    queue.bytes = []
-                    queue.droppedSinceReport = 0
-                }
-                return (queue.bytes, queue.droppedSinceReport)
+        writing.withLock { buffer in
+            let dropped = queue.withLock { queue -> Int in
+                swap(&queue.bytes, &buffer)
+                defer { queue.droppedSinceReport = 0 }
+                return queue.droppedSinceReport
             }
-            Self.writeAll(bytes)
+            guard !buffer.isEmpty || dropped > 0 else { return }
+            Self.writeAll(buffer)
+            buffer.removeAll(keepingCapacity: true)
             if dropped > 0 { Self.writeAll(droppedLine(dropped)) }
         }
     }

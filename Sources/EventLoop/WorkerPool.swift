@@ -126,6 +126,22 @@ public final class Semaphore: @unchecked Sendable {
         count -= 1
         pthread_mutex_unlock(mutex)
     }
+
+    /// Waits at most `seconds`; true if it was signalled.
+    public func wait(timeout seconds: Double) -> Bool {
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)
+        let nanoseconds = Int(deadline.tv_nsec) + Int(seconds * 1e9)
+        deadline.tv_sec += nanoseconds / 1_000_000_000
+        deadline.tv_nsec = nanoseconds % 1_000_000_000
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while count == 0 {
+            if pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT { return false }
+        }
+        count -= 1
+        return true
+    }
 }
 
 /// A started thread, which can be waited for.
