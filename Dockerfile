@@ -28,7 +28,10 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 # A numeric USER: Kubernetes' runAsNonRoot can only verify a number.
 RUN groupadd --system --gid 10001 authd \
-    && useradd --system --uid 10001 --gid authd --no-create-home --shell /usr/sbin/nologin authd
+    && useradd --system --uid 10001 --gid authd --no-create-home --shell /usr/sbin/nologin authd \
+    && install -d -o 10001 -g 10001 -m 700 /var/lib/authd
+# /var/lib/authd holds the signing key (compose mounts a volume there; a new named volume takes
+# this directory's owner and mode).
 COPY --from=build /out/authd /usr/local/bin/authd
 COPY sql /usr/share/authd/sql
 # `authd migrate` finds sql/ here without --sql-dir.

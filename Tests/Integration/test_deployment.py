@@ -13,7 +13,7 @@ import time
 import pytest
 import yaml
 
-from authd_testlib import LEDGER, REPO, free_port
+from authd_testlib import LEDGER, REPO, AuthdServer, free_port
 from test_article import ARTICLE_LOGIN_SCRIPT
 
 COMPOSE_SCHEMA = REPO.parent / "shared" / "testdata" / "compose-spec.json"
@@ -84,7 +84,7 @@ def serve_variables(authd_bin) -> set[str]:
 
 def test_compose_sets_only_variables_that_authd_reads(compose, authd_bin):
     known = serve_variables(authd_bin)
-    for service in ("authd", "migrate"):
+    for service in ("authd", "migrate", "keygen"):
         unknown = set(compose["services"][service]["environment"]) - known
         assert not unknown, "the %s service sets variables authd never reads: %s" % (service, sorted(unknown))
 
@@ -98,15 +98,61 @@ def test_compose_starts_authd_after_a_healthy_database_and_a_completed_migration
     assert migrate["command"] == ["authd", "migrate", "--sql-dir", "/usr/share/authd/sql"]
     assert migrate["restart"] == "no"
     assert authd["depends_on"] == {"db": {"condition": "service_healthy"},
-                                   "migrate": {"condition": "service_completed_successfully"}}
+                                   "migrate": {"condition": "service_completed_successfully"},
+                                   "keygen": {"condition": "service_completed_successfully"}}
     # One image, built from the repository's Dockerfile, for both.
     assert migrate["image"] == authd["image"] and migrate["build"] == authd["build"] == "."
     assert "command" not in authd, "authd runs the image's default command, authd serve"
     assert "8000:8000" in authd["ports"]
     assert authd["environment"]["AUTHD_LISTEN"] == "0.0.0.0:8000"
     assert "@db:5432/" in authd["environment"]["DATABASE_URL"]
-    assert authd["environment"]["AUTHD_SIGNING_KEY"].startswith("${AUTHD_SIGNING_KEY:?"), \
-        "compose must refuse to start without a signing key"
+    assert "AUTHD_SIGNING_KEY" not in authd["environment"], "the key is a file in a volume, not a variable"
+
+
+def keygen_script(compose) -> str:
+    """The keygen service's shell script as the container runs it ($$ is compose's escape)."""
+    command = compose["services"]["keygen"]["command"]
+    assert command[:2] == ["sh", "-c"]
+    return command[2].replace("$$", "$")
+
+
+def test_compose_makes_the_signing_key_once_in_a_volume_authd_reads(compose):
+    services = compose["services"]
+    keygen, authd = services["keygen"], services["authd"]
+    assert keygen["image"] == authd["image"] and keygen["restart"] == "no"
+    assert "authd-keys:/var/lib/authd" in keygen["volumes"]
+    assert "authd-keys:/var/lib/authd:ro" in authd["volumes"]
+    assert "authd-keys" in compose["volumes"]
+    assert authd["environment"]["AUTHD_SIGNING_KEY_FILE"] == "/var/lib/authd/signing-key"
+    assert keygen["environment"]["AUTHD_ALGORITHM"] == authd["environment"]["AUTHD_ALGORITHM"]
+
+
+@pytest.mark.parametrize("algorithm", ["HS256", "ES256"])
+def test_keygen_script_makes_a_key_authd_accepts_and_never_replaces_it(compose, authd_bin, database, tmp_path,
+                                                                       algorithm):
+    # The service's own script, run here with the volume replaced by a folder and `authd` by the
+    # binary under test.
+    folder = tmp_path / "keys"
+    folder.mkdir()
+    script = keygen_script(compose).replace("/var/lib/authd", str(folder)).replace("authd keygen", "%s keygen" % authd_bin)
+    env = dict(os.environ, AUTHD_ALGORITHM=algorithm)
+    for _ in range(2):
+        subprocess.run(["sh", "-c", script], env=env, check=True, timeout=60)
+        if _ == 0:
+            first = (folder / "signing-key").read_bytes()
+    key = folder / "signing-key"
+    assert key.read_bytes() == first, "a second start must keep the key (tokens stay valid)"
+    assert oct(key.stat().st_mode & 0o777) == "0o600"
+    assert not (folder / "signing-key.new").exists()
+    LEDGER.add(first.decode().strip(), "compose signing key")
+    # authd starts with it (and refuses a key that does not fit the algorithm).
+    server = AuthdServer("keygen-" + algorithm, authd_bin, {
+        "DATABASE_URL": database.url, "AUTHD_SIGNING_KEY_FILE": str(key), "AUTHD_ALGORITHM": algorithm}, tmp_path)
+    server.start()
+    try:
+        assert server.healthz().status_code == 200
+    finally:
+        server.stop()
 
 
 def test_compose_keeps_the_database_in_a_named_volume(compose):
@@ -119,11 +165,10 @@ def test_env_example_lists_every_variable_that_compose_interpolates():
     # ${NAME...}, but not $${NAME}, which compose leaves to the container's shell.
     interpolated = set(re.findall(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)", (REPO / "docker-compose.yml").read_text()))
     documented = dict(re.findall(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", (REPO / ".env.example").read_text(), re.MULTILINE))
-    assert "AUTHD_SIGNING_KEY" in interpolated
     assert interpolated == set(documented), "compose uses %s; .env.example lists %s" % (
         sorted(interpolated), sorted(documented))
-    # A sample key would be used as it is by someone; an empty one makes compose refuse to run.
-    assert documented["AUTHD_SIGNING_KEY"] == ""
+    # A sample key would be used as it is by someone: keys are made, never shipped.
+    assert not any("KEY" in name for name in documented)
 
 
 def test_env_file_is_ignored_by_git_and_docker():
