@@ -54,16 +54,7 @@ struct MetricsCounts: Sendable {
         revokedByRotation += other.revokedByRotation
         workerRejections += other.workerRejections
         requestsInFlight += other.requestsInFlight
-        database.backingOff += other.database.backingOff
-        database.connecting += other.database.connecting
-        database.preparing += other.database.preparing
-        database.idle += other.database.idle
-        database.busy += other.database.busy
-        database.inFlight += other.database.inFlight
-        database.queueDepth += other.database.queueDepth
-        database.queries += other.database.queries
-        database.errors += other.database.errors
-        database.connectionFailures += other.database.connectionFailures
+        database.add(other.database)
     }
 
     /// Counts one answer. Logins, refreshes and revocations are read off the route and status:

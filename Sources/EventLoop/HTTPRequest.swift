@@ -65,15 +65,7 @@ public final class HTTPRequest {
         self.requestID = requestID
         self.onAnswer = onAnswer
         receivedAt = loop.now
-        let uri = evhttp_request_get_uri(raw).map { String(cString: $0) } ?? "/"
-        let beforeFragment = uri.prefix { $0 != "#" }
-        if let mark = beforeFragment.firstIndex(of: "?") {
-            path = String(beforeFragment[..<mark])
-            query = String(beforeFragment[beforeFragment.index(after: mark)...])
-        } else {
-            path = String(beforeFragment)
-            query = nil
-        }
+        (path, query) = requestTarget(raw)
         let input = evhttp_request_get_input_buffer(raw)
         let length = evbuffer_get_length(input)
         // Not through unsafeUninitializedCapacity when empty: for a capacity of 0 it writes the
@@ -134,6 +126,15 @@ public final class HTTPRequest {
     public func respond(status: Int, headers: [(String, String)] = [], json: String) {
         respond(status: status, headers: headers, body: Array(json.utf8))
     }
+}
+
+/// The path (as sent, not percent-decoded) and the query string (without its "?") of a request's
+/// URI; a fragment, which clients should not send, is dropped.
+func requestTarget(_ raw: OpaquePointer) -> (path: String, query: String?) {
+    let uri = evhttp_request_get_uri(raw).map { String(cString: $0) } ?? "/"
+    let beforeFragment = uri.prefix { $0 != "#" }
+    guard let mark = beforeFragment.firstIndex(of: "?") else { return (String(beforeFragment), nil) }
+    return (String(beforeFragment[..<mark]), String(beforeFragment[beforeFragment.index(after: mark)...]))
 }
 
 func reasonPhrase(_ status: Int) -> String {

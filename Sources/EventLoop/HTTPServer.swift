@@ -179,12 +179,6 @@ public final class HTTPServer {
         return requestIDPrefix + "-" + String(nextID, radix: 16)
     }
 
-    /// The path of `raw`'s URI without query or fragment.
-    private static func path(_ raw: OpaquePointer) -> String {
-        let uri = evhttp_request_get_uri(raw).map { String(cString: $0) } ?? "/"
-        return String(uri.prefix { $0 != "?" && $0 != "#" })
-    }
-
     /// Requests refused before any handler sees them, checked in one pass over the headers:
     /// our own size limits (see init for why evhttp's are higher), and framing that a proxy in
     /// front could read differently from evhttp (request smuggling). evhttp trusts the first of
@@ -242,7 +236,7 @@ public final class HTTPServer {
                 evhttp_add_header(output, "Connection", "close")
             }
             body.withUnsafeBytes { _ = evbuffer_add(evhttp_request_get_output_buffer(raw), $0.baseAddress, $0.count) }
-            let path = Self.path(raw)
+            let path = requestTarget(raw).path
             evhttp_send_reply(raw, Int32(early.status), reasonPhrase(early.status), nil)
             onAnswered?(HTTPAnswer(method: method, path: path, status: early.status, duration: 0, requestID: id))
             return

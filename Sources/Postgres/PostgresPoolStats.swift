@@ -26,4 +26,18 @@ public struct PostgresPoolStats: Sendable, Equatable {
     public var connectionFailures = 0
 
     public init() {}
+
+    /// Adds another pool's counts: several loops' pools reported as one.
+    public mutating func add(_ other: PostgresPoolStats) {
+        backingOff += other.backingOff
+        connecting += other.connecting
+        preparing += other.preparing
+        idle += other.idle
+        busy += other.busy
+        inFlight += other.inFlight
+        queueDepth += other.queueDepth
+        queries += other.queries
+        errors += other.errors
+        connectionFailures += other.connectionFailures
+    }
 }
