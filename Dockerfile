@@ -11,9 +11,13 @@ WORKDIR /src
 # The manifest alone first, so that the dependency checkout stays cached while sources change.
 COPY Package.swift ./
 RUN swift package resolve
-# SwiftPM wants every target's folder to exist, the test targets' included.
+# SwiftPM wants every target's folder to exist, the test targets' included. docs/openapi.json
+# and sql/ are compiled into the binary by the EmbedFiles plugin.
 COPY Sources Sources
+COPY Plugins Plugins
 COPY Tests Tests
+COPY docs/openapi.json docs/openapi.json
+COPY sql sql
 RUN swift build -c release --static-swift-stdlib --product authd \
     && install -D "$(swift build -c release --show-bin-path)/authd" /out/authd
 
@@ -33,9 +37,6 @@ RUN groupadd --system --gid 10001 authd \
 # /var/lib/authd holds the signing key (compose mounts a volume there; a new named volume takes
 # this directory's owner and mode).
 COPY --from=build /out/authd /usr/local/bin/authd
-COPY sql /usr/share/authd/sql
-# `authd migrate` finds sql/ here without --sql-dir.
-WORKDIR /usr/share/authd
 USER 10001:10001
 EXPOSE 8000
 ENV AUTHD_LISTEN=0.0.0.0:8000

@@ -2,7 +2,8 @@
 // authd: a JWT authentication server compatible with djangorestframework-simplejwt.
 // Layering (each arrow is an allowed import):
 //   JWT, Passwords -> AuthCrypto -> COpenSSL      JSON (pure Swift, no C)
-// Only AuthCrypto talks to OpenSSL; everything above it sees Swift types.
+//   AuthServer -> EventLoop -> CLibevent, CLinux; Postgres -> CLibpq, EventLoop
+// Each C library has one Swift module over it; everything above sees Swift types.
 import PackageDescription
 
 let strictSwift: [SwiftSetting] = [
@@ -34,16 +35,17 @@ let package = Package(
         .systemLibrary(
             name: "COpenSSL", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
-        // C helpers for what Swift cannot import (macros, variadics).
-        .target(name: "CShims", dependencies: ["COpenSSL"]),
+        // Linux calls Swift cannot import (variadic syscall, GNU-only constants). OpenSSL's
+        // macros have their function forms in COpenSSL's own header.
+        .target(name: "CLinux"),
 
         // Pure Swift JSON reader/writer for attacker-controlled bytes.
         .target(name: "JSON", swiftSettings: strictSwift),
         // The one Swift module over OpenSSL: digests, HMAC, PBKDF2, keys, signatures, randomness.
-        .target(name: "AuthCrypto", dependencies: ["COpenSSL", "CShims"], swiftSettings: strictSwift),
+        .target(name: "AuthCrypto", dependencies: ["COpenSSL"], swiftSettings: strictSwift),
         // The one Swift module over libevent: event loops, timers, socket watches, the inbox,
         // the worker pool and the evhttp server.
-        .target(name: "EventLoop", dependencies: ["CLibevent", "CShims"], swiftSettings: strictSwift),
+        .target(name: "EventLoop", dependencies: ["CLibevent", "CLinux"], swiftSettings: strictSwift),
         // Compact JWS/JWT: encode, decode, verify, claims, JWK.
         .target(name: "JWT", dependencies: ["AuthCrypto", "JSON"], swiftSettings: strictSwift),
         // Django-compatible password hashes (pbkdf2_sha256).
@@ -53,9 +55,10 @@ let package = Package(
         .target(name: "Postgres", dependencies: ["CLibpq", "EventLoop"], swiftSettings: strictSwift),
 
         // The application: settings, routes, the simplejwt-compatible handlers, the server.
+        // docs/openapi.json and sql/*.sql are compiled in (the EmbedFiles plugin).
         .target(
             name: "AuthServer", dependencies: ["EventLoop", "Postgres", "JWT", "Passwords", "JSON", "AuthCrypto"],
-            swiftSettings: strictSwift),
+            swiftSettings: strictSwift, plugins: ["EmbedFiles"]),
         // The command line: serve, migrate, user, flush-expired, keygen, healthcheck.
         .executableTarget(
             name: "authd",
@@ -64,6 +67,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift),
+
+        // Files the binary carries instead of shipping beside it: a build plugin and its tool.
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
+        .executableTarget(name: "embed-files"),
 
         // One entry point per fuzz target: everything that reads attacker bytes, driven the way
         // authd drives it. Built and replayed over Fuzz/Corpus and Fuzz/Regressions on every test
@@ -86,7 +93,7 @@ let package = Package(
             name: "PasswordsTests", dependencies: ["Passwords", "AuthCrypto"],
             resources: [.copy("Fixtures")], swiftSettings: strictSwift),
         .testTarget(
-            name: "AuthServerTests", dependencies: ["AuthServer", "JWT", "JSON", "AuthCrypto"],
+            name: "AuthServerTests", dependencies: ["AuthServer", "EventLoop", "Postgres", "JWT", "JSON", "AuthCrypto"],
             swiftSettings: strictSwift),
         .testTarget(name: "FuzzHarnessTests", dependencies: ["FuzzHarness", "JWT"], swiftSettings: strictSwift),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strictSwift),

@@ -1,6 +1,5 @@
 // RSA, EC and Ed25519 keys held as OpenSSL EVP_PKEY objects: load, generate, export.
 internal import COpenSSL
-internal import CShims
 
 /// A public or private asymmetric key.
 ///

@@ -1,10 +1,11 @@
 // Every error answer authd gives, with simplejwt 5.5's exact status, body and headers.
+package import EventLoop
 import JSON
 import JWT
 
 /// A refusal rendered the way Django REST Framework + simplejwt render it. Handlers throw or
 /// return these; `response` is the one place that turns them into bytes.
-public enum APIError: Error, Sendable, Equatable {
+package enum APIError: Error, Sendable, Equatable {
     /// 400 `{"field":["message", ...], ...}` (DRF serializer errors), in field order.
     case fields([(String, [String])])
     /// 400 `{"non_field_errors":[message]}`.
@@ -39,10 +40,10 @@ public enum APIError: Error, Sendable, Equatable {
     /// 503 `{"detail": ...}`: the database or the worker pool cannot take the request now.
     case unavailable(String)
 
-    public static func == (a: APIError, b: APIError) -> Bool { a.response.body == b.response.body && a.response.status == b.response.status }
+    package static func == (a: APIError, b: APIError) -> Bool { a.response.body == b.response.body && a.response.status == b.response.status }
 
     /// Status, extra headers and body.
-    public var response: (status: Int, headers: [(String, String)], body: [UInt8]) {
+    package var response: HTTPReply {
         switch self {
         case .fields(let fields):
             var writer = JSONWriter()
@@ -52,11 +53,11 @@ public enum APIError: Error, Sendable, Equatable {
                 writer.write(.array(messages.map { .string($0) }))
             }
             writer.endObject()
-            return (400, [], writer.bytes)
+            return HTTPReply(status: 400, headers: [], body: writer.bytes)
         case .nonField(let message):
-            return (400, [], object(["non_field_errors": .array([.string(message)])]))
+            return HTTPReply(status: 400, headers: [], body: object(["non_field_errors": .array([.string(message)])]))
         case .parse(let message):
-            return (400, [], detail(message))
+            return HTTPReply(status: 400, headers: [], body: detail(message))
         case .tokenNotValid(let message):
             return unauthorized(object(["detail": .string(message), "code": .string("token_not_valid")]))
         case .accessTokenNotValid(let message):
@@ -85,14 +86,20 @@ public enum APIError: Error, Sendable, Equatable {
         case .noActiveAccountForToken:
             return unauthorized(detail("No active account found for the given token."))
         case .notFound:
-            return (404, [], detail("Not found."))
+            return HTTPReply(status: 404, headers: [], body: detail("Not found."))
         case .methodNotAllowed(let method, let allowed):
-            return (405, [("Allow", allowed.joined(separator: ", "))], detail("Method \"\(method)\" not allowed."))
+            return HTTPReply(status: 405, headers: [("Allow", allowed.joined(separator: ", "))], body: detail("Method \"\(method)\" not allowed."))
         case .unsupportedMediaType(let type):
-            return (415, [], detail("Unsupported media type \"\(type)\" in request."))
+            return HTTPReply(status: 415, headers: [], body: detail("Unsupported media type \"\(type)\" in request."))
         case .unavailable(let message):
-            return (503, [("Retry-After", "1")], detail(message))
+            return HTTPReply(status: 503, headers: [("Retry-After", "1")], body: detail(message))
         }
+    }
+
+    /// The refusals the HTTP server sends by itself, worded as DRF words its own: `{"detail": ...}`,
+    /// and a 503 as every other 503 (with Retry-After).
+    static let renderRefusal: RefusalRenderer = { status, message in
+        status == 503 ? APIError.unavailable(message).response : HTTPReply(status: status, body: detail(message))
     }
 
     /// The simplejwt message for a token the JWT module refused.
@@ -109,8 +116,8 @@ public enum APIError: Error, Sendable, Equatable {
 }
 
 /// Every 401 carries the challenge simplejwt sends (AUTH_HEADER_TYPES = ("Bearer",)).
-private func unauthorized(_ body: [UInt8]) -> (status: Int, headers: [(String, String)], body: [UInt8]) {
-    (401, [("WWW-Authenticate", #"Bearer realm="api""#)], body)
+private func unauthorized(_ body: [UInt8]) -> HTTPReply {
+    HTTPReply(status: 401, headers: [("WWW-Authenticate", #"Bearer realm="api""#)], body: body)
 }
 
 private func detail(_ message: String) -> [UInt8] { object(["detail": .string(message)]) }

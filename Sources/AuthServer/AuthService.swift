@@ -116,8 +116,7 @@ final class AuthService {
     }
 
     func send(_ request: HTTPRequest, _ error: APIError) {
-        let response = error.response
-        request.respond(status: response.status, headers: response.headers, body: response.body)
+        request.respond(error.response)
     }
 
     func send(_ request: HTTPRequest, _ object: JSONObject) {

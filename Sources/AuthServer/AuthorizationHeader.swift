@@ -1,11 +1,11 @@
 // The Authorization header as simplejwt's JWTAuthentication reads it. Public because it parses
 // attacker bytes: the fuzz harness (Sources/FuzzHarness) calls it directly.
 
-public enum AuthorizationHeader {
+package enum AuthorizationHeader {
     /// simplejwt's get_raw_token: split on whitespace; no header, no parts, or a first part
     /// other than "Bearer" (case-sensitive) means no credentials; "Bearer" without exactly one
     /// more part is a malformed header.
-    public static func bearerToken(_ header: String?) throws(APIError) -> String {
+    package static func bearerToken(_ header: String?) throws(APIError) -> String {
         guard let header else { throw APIError.notAuthenticated }
         let parts = header.utf8.split(whereSeparator: { $0 == 0x20 || (0x09...0x0D).contains($0) })
         guard let scheme = parts.first, String(decoding: scheme, as: UTF8.self) == "Bearer" else {

@@ -5,7 +5,7 @@ import EventLoop
 import JSON
 import Synchronization
 
-public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
+package enum LogLevel: Int, Sendable, Comparable, CaseIterable {
     case debug, info, warning, error
 
     /// As text lines write it.
@@ -19,7 +19,7 @@ public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
     }
 
     /// As AUTHD_LOG_LEVEL spells it and JSON lines write it.
-    public var name: String {
+    package var name: String {
         switch self {
         case .debug: "debug"
         case .info: "info"
@@ -28,27 +28,27 @@ public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
         }
     }
 
-    public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
+    package static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
 }
 
-public enum LogFormat: Int, Sendable, CaseIterable {
+package enum LogFormat: Int, Sendable, CaseIterable {
     /// `2026-11-29T03:40:00.123Z INFO request method=POST path=/api/token/ status=200 ...`
     case text
     /// One JSON object per line: `{"time":...,"level":"info","msg":"request","method":"POST",...}`
     case json
 
-    public var name: String { self == .text ? "text" : "json" }
+    package var name: String { self == .text ? "text" : "json" }
 }
 
 /// A value in a log line's fields.
-public enum LogValue: Sendable {
+package enum LogValue: Sendable {
     case text(String)
     case integer(Int)
     /// Written with three decimals.
     case decimal(Double)
 }
 
-public enum Log {
+package enum Log {
     private static let sink = LogSink { dropped in
         line(.warning, "log lines dropped: standard error too slow", [("count", .integer(dropped))])
     }
@@ -56,16 +56,16 @@ public enum Log {
     private static let format = Atomic<Int>(LogFormat.text.rawValue)
 
     /// Set once at start-up, before the loops start.
-    public static func configure(level: LogLevel, format: LogFormat) {
+    package static func configure(level: LogLevel, format: LogFormat) {
         minimum.store(level.rawValue, ordering: .relaxed)
         Self.format.store(format.rawValue, ordering: .relaxed)
     }
 
-    public static func enabled(_ level: LogLevel) -> Bool { level.rawValue >= minimum.load(ordering: .relaxed) }
+    package static func enabled(_ level: LogLevel) -> Bool { level.rawValue >= minimum.load(ordering: .relaxed) }
 
     /// Queues one line; the log thread writes it. Lines beyond the queue's limit are dropped
     /// and counted rather than block the caller.
-    public static func write(_ level: LogLevel, _ message: String, _ fields: [(String, LogValue)] = []) {
+    package static func write(_ level: LogLevel, _ message: String, _ fields: [(String, LogValue)] = []) {
         guard enabled(level) else { return }
         sink.append(line(level, message, fields))
     }
@@ -75,10 +75,10 @@ public enum Log {
             ? jsonLine(level, message, fields) : textLine(level, message, fields)
     }
 
-    public static func debug(_ message: String) { write(.debug, message) }
-    public static func info(_ message: String) { write(.info, message) }
-    public static func warning(_ message: String) { write(.warning, message) }
-    public static func error(_ message: String) { write(.error, message) }
+    package static func debug(_ message: String) { write(.debug, message) }
+    package static func info(_ message: String) { write(.info, message) }
+    package static func warning(_ message: String) { write(.warning, message) }
+    package static func error(_ message: String) { write(.error, message) }
 
     /// The access log: one line per answered request. The query string is left out: clients
     /// put tokens there.
@@ -93,10 +93,10 @@ public enum Log {
     }
 
     /// Writes every queued line now (before exiting).
-    public static func flush() { sink.flush() }
+    package static func flush() { sink.flush() }
 
     /// Lines dropped because the queue was full, since start.
-    public static var droppedLines: Int { sink.dropped }
+    package static var droppedLines: Int { sink.dropped }
 
     // MARK: Formats
 

@@ -3,7 +3,7 @@ import JSON
 
 /// The fields of a parsed request body: a JSON object's members or a form's pairs.
 /// Public because it parses attacker bytes: the fuzz harness (Sources/FuzzHarness) calls it directly.
-public struct RequestData {
+package struct RequestData {
     enum Value {
         case json(JSONValue)
         case text(String)
@@ -15,7 +15,7 @@ public struct RequestData {
 
     /// Parses `body` by its Content-Type as DRF does: an empty body has no fields whatever its
     /// type; JSON and urlencoded forms are read; any other type with a body is 415.
-    public init(contentType: String?, body: [UInt8]) throws(APIError) {
+    package init(contentType: String?, body: [UInt8]) throws(APIError) {
         guard !body.isEmpty else {
             values = [:]
             return
@@ -142,7 +142,7 @@ public struct RequestData {
     /// Validates the named fields as DRF `CharField()`s (required, no null, no blank, strings or
     /// numbers only, whitespace trimmed, no NUL) and returns their values in order, or every
     /// field's errors at once, as DRF does.
-    public func charFields(_ names: [String]) throws(APIError) -> [String] {
+    package func charFields(_ names: [String]) throws(APIError) -> [String] {
         var results: [String] = []
         var errors: [(String, [String])] = []
         for name in names {

@@ -3,10 +3,10 @@ import Glibc
 import EventLoop
 import Postgres
 
-public enum Server {
+package enum Server {
     /// Runs until SIGINT or SIGTERM; then stops accepting, lets requests in flight finish (up to
     /// `drainSeconds`), closes the database connections and returns.
-    public static func run(settings original: Settings, drainSeconds: Double = 10) throws(SettingsError) {
+    package static func run(settings original: Settings, drainSeconds: Double = 10) throws(SettingsError) {
         var settings = original
         let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         if settings.loopThreads == 0 { settings.loopThreads = cores }
@@ -49,7 +49,8 @@ public enum Server {
             // Loop 0 binds first; the others bind the port it got (which matters for port 0).
             let boundPort = startup.withLock { $0.port } ?? port
             let http = HTTPServerConfiguration(
-                host: host, port: boundPort, maxBodyBytes: settings.maxBodyBytes, requestDeadline: settings.requestDeadline)
+                host: host, port: boundPort, maxBodyBytes: settings.maxBodyBytes, requestDeadline: settings.requestDeadline,
+                renderRefusal: APIError.renderRefusal)
             let configuration = database
             threads.append(spawnThread(name: "authd-loop-\(index)") {
                 let loop = EventLoop()
@@ -132,7 +133,7 @@ final class Drain {
 
     func begin() {
         server.beginDraining()
-        startedAt = loop.now
+        startedAt = loop.monotonicNow
         check()
     }
 
@@ -141,9 +142,9 @@ final class Drain {
         // login's hash upgrade): those finish too.
         let queries = pool.stats
         let idle = server.inFlight == 0 && queries.inFlight == 0 && queries.queueDepth == 0
-        idleSince = idle ? (idleSince ?? loop.now) : nil
-        let quiet = idleSince.map { loop.now - $0 >= Self.quietPeriod } ?? false
-        if quiet || loop.now - startedAt >= deadline {
+        idleSince = idle ? (idleSince ?? loop.monotonicNow) : nil
+        let quiet = idleSince.map { loop.monotonicNow - $0 >= Self.quietPeriod } ?? false
+        if quiet || loop.monotonicNow - startedAt >= deadline {
             if !idle {
                 Log.warning("drain deadline passed: \(server.inFlight) requests and \(queries.inFlight + queries.queueDepth) queries abandoned")
             }

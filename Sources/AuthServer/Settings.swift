@@ -1,56 +1,56 @@
 // authd's settings: simplejwt's SIMPLE_JWT options plus the server's own, read from the environment.
-public import JWT
+package import JWT
 import Passwords
 
 /// Everything `authd serve` is configured with. Built once at start-up, then shared read-only
 /// by every loop and worker.
-public struct Settings: Sendable {
+package struct Settings: Sendable {
     /// `host:port` to listen on.
-    public var listen: String = "127.0.0.1:8000"
+    package var listen: String = "127.0.0.1:8000"
     /// libpq connection URL or keyword string.
-    public var databaseURL: String = ""
-    public var algorithm: JWSAlgorithm = .HS256
+    package var databaseURL: String = ""
+    package var algorithm: JWSAlgorithm = .HS256
     /// The signing key: an HMAC secret's bytes, or a PEM private key's text.
-    public var signingKey: [UInt8] = []
+    package var signingKey: [UInt8] = []
     /// Seconds (simplejwt's defaults: 5 minutes and 1 day).
-    public var accessTokenLifetime: Int = 300
-    public var refreshTokenLifetime: Int = 86_400
-    public var rotateRefreshTokens = false
-    public var blacklistAfterRotation = false
+    package var accessTokenLifetime: Int = 300
+    package var refreshTokenLifetime: Int = 86_400
+    package var rotateRefreshTokens = false
+    package var blacklistAfterRotation = false
     /// Seconds of clock skew allowed on exp, nbf and iat.
-    public var leeway: Int = 0
-    public var audience: String?
-    public var issuer: String?
+    package var leeway: Int = 0
+    package var audience: String?
+    package var issuer: String?
     /// Event-loop threads; worker threads for password hashing and RSA signing.
-    public var loopThreads: Int = 0
-    public var workerThreads: Int = 0
+    package var loopThreads: Int = 0
+    package var workerThreads: Int = 0
     /// PBKDF2 iterations for new password hashes (Django 5.2's default).
-    public var hashIterations: Int = 1_000_000
-    public var updateLastLogin = false
+    package var hashIterations: Int = 1_000_000
+    package var updateLastLogin = false
     /// Postgres connections per loop.
-    public var databaseConnectionsPerLoop: Int = 2
+    package var databaseConnectionsPerLoop: Int = 2
     /// Seconds within which every request is answered.
-    public var requestDeadline: Double = 10
+    package var requestDeadline: Double = 10
     /// Largest request body accepted, bytes: Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), so
     /// every body Django reads, authd reads too.
-    public var maxBodyBytes: Int = 2_621_440
+    package var maxBodyBytes: Int = 2_621_440
     /// Lines below this level are not written; the access log is at `.info`.
-    public var logLevel: LogLevel = .info
-    public var logFormat: LogFormat = .text
+    package var logLevel: LogLevel = .info
+    package var logFormat: LogFormat = .text
 
-    public init() {}
+    package init() {}
 }
 
 /// One environment variable authd reads: its name and what it sets.
-public struct SettingVariable: Sendable {
-    public let name: String
-    public let help: String
+package struct SettingVariable: Sendable {
+    package let name: String
+    package let help: String
     let apply: @Sendable (inout Settings, String) throws(SettingsError) -> Void
 }
 
-public struct SettingsError: Error, Sendable, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct SettingsError: Error, Sendable, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }
 
 extension Settings {
@@ -59,7 +59,7 @@ extension Settings {
     static let tenYears = 315_360_000
 
     /// The variables, in the order `authd serve --help` lists them.
-    public static let variables: [SettingVariable] = [
+    package static let variables: [SettingVariable] = [
         .text("AUTHD_LISTEN", "host:port to listen on (default 127.0.0.1:8000)") { $0.listen = $1 },
         .text("DATABASE_URL", "PostgreSQL connection URL (required)") { $0.databaseURL = $1 },
         .text("AUTHD_SIGNING_KEY", "HMAC secret, or PEM private key for RS/PS/ES/EdDSA") { $0.signingKey = Array($1.utf8) },
@@ -84,7 +84,7 @@ extension Settings {
     ]
 
     /// Settings from `environment`, with `AUTHD_SIGNING_KEY_FILE` read through `readFile`.
-    public static func fromEnvironment(_ environment: [String: String], readFile: (String) throws -> [UInt8]) throws(SettingsError) -> Settings {
+    package static func fromEnvironment(_ environment: [String: String], readFile: (String) throws -> [UInt8]) throws(SettingsError) -> Settings {
         var settings = Settings()
         for variable in variables {
             if let value = environment[variable.name] { try variable.apply(&settings, value) }
@@ -108,7 +108,7 @@ extension Settings {
 
     /// The effective settings for the start-up log. Secrets are masked: the key shows only its
     /// size, the database only user, host, port and name.
-    public func summary(database: String) -> [(String, LogValue)] {
+    package func summary(database: String) -> [(String, LogValue)] {
         var fields: [(String, LogValue)] = [
             ("listen", .text(listen)), ("database", .text(database)), ("algorithm", .text(algorithm.rawValue)),
             ("signing_key", .text(signingKey.isEmpty ? "(unset)" : "*** (\(signingKey.count) bytes)")),

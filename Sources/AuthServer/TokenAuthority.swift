@@ -1,16 +1,16 @@
 // Issues and checks simplejwt-shaped tokens: claims, lifetimes, rotation.
 import AuthCrypto
-public import JSON
-public import JWT
+package import JSON
+package import JWT
 
 /// The token rules of simplejwt 5.5, with one signing key. Immutable and shared by all threads.
 /// Public, with what the handlers do to a token's claims, for the fuzz harness (Sources/FuzzHarness).
-public final class TokenAuthority: Sendable {
+package final class TokenAuthority: Sendable {
     let signer: JWTSigner
     let verifier: JWTVerifier
     let settings: Settings
 
-    public init(settings: Settings) throws(SettingsError) {
+    package init(settings: Settings) throws(SettingsError) {
         self.settings = settings
         let key: JWTKey
         do {
@@ -42,7 +42,7 @@ public final class TokenAuthority: Sendable {
 
     /// An access token carrying every claim of `refresh` except its own type, exp, iat and jti
     /// (custom claims such as `scope` survive a refresh, as in simplejwt).
-    public func access(from refresh: JSONObject, now: Double) throws(JWTError) -> String {
+    package func access(from refresh: JSONObject, now: Double) throws(JWTError) -> String {
         var extra = JSONObject()
         for (key, value) in refresh where !Self.ownClaims.contains(key) {
             extra[key] = value
@@ -55,7 +55,7 @@ public final class TokenAuthority: Sendable {
 
     /// The rotated refresh token: the same claims in the same order, with a new jti and a full
     /// new lifetime from now (simplejwt's set_jti, set_exp, set_iat).
-    public func rotated(_ refresh: JSONObject, now: Double) throws(JWTError) -> String {
+    package func rotated(_ refresh: JSONObject, now: Double) throws(JWTError) -> String {
         var claims = refresh
         let seconds = Int64(now)
         claims["exp"] = .number(JSONNumber(seconds + Int64(settings.refreshTokenLifetime)))
@@ -65,7 +65,7 @@ public final class TokenAuthority: Sendable {
     }
 
     /// Verifies a token; `type` nil accepts any token type (as /api/token/verify/ does).
-    public func verify(_ token: String, type: String?, now: Double) throws(JWTError) -> JSONObject {
+    package func verify(_ token: String, type: String?, now: Double) throws(JWTError) -> JSONObject {
         let policy = ClaimsPolicy(
             leeway: Double(settings.leeway), audience: settings.audience, issuer: settings.issuer, expectedTokenType: type)
         return try verifier.verify(token, policy: policy, now: now).claims

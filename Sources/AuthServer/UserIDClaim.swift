@@ -1,8 +1,8 @@
 // The `user_id` claim of a verified token, read as simplejwt reads it.
-public import JSON
+package import JSON
 
 /// The `user_id` claim as simplejwt treats it. Public for the fuzz harness (Sources/FuzzHarness).
-public enum UserIDClaim {
+package enum UserIDClaim {
     /// No claim at all.
     case absent
     /// A value no user can have (null, 0, "abc", a list...): "User not found" territory.
@@ -10,7 +10,7 @@ public enum UserIDClaim {
     /// A usable user id.
     case id(Int64)
 
-    public init(_ claims: JSONObject) {
+    package init(_ claims: JSONObject) {
         guard let value = claims["user_id"] else {
             self = .absent
             return
@@ -26,7 +26,7 @@ public enum UserIDClaim {
     }
 
     /// Python truthiness of the claim: simplejwt's refresh skips the user check for falsy ids.
-    public static func isFalsy(_ claims: JSONObject) -> Bool {
+    package static func isFalsy(_ claims: JSONObject) -> Bool {
         switch claims["user_id"] {
         case nil, .null?: true
         case .string(let text)?: text.isEmpty
@@ -38,7 +38,7 @@ public enum UserIDClaim {
     }
 
     /// The id as a query parameter; nil when the claim is absent or unusable.
-    public var parameter: String? {
+    package var parameter: String? {
         if case .id(let id) = self { return String(id) }
         return nil
     }

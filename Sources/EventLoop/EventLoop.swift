@@ -78,6 +78,14 @@ public final class EventLoop {
         clock_gettime(CLOCK_REALTIME, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
+
+    /// Seconds on the monotonic clock (CLOCK_MONOTONIC, through the vDSO), for durations: unlike
+    /// `now`, it never jumps when the wall clock is set.
+    public var monotonicNow: Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
 }
 
 private let libeventLogHandler = Lock<(@Sendable (String) -> Void)?>(nil)

@@ -38,7 +38,7 @@ public final class HTTPRequest {
     /// The query string without its "?", if any.
     public let query: String?
     public let body: [UInt8]
-    /// Loop time when the request arrived.
+    /// Monotonic time when the request arrived (`EventLoop.monotonicNow`), for its duration.
     public let receivedAt: Double
     /// Per-loop sequence number.
     public let id: UInt64
@@ -46,6 +46,7 @@ public final class HTTPRequest {
     /// response and written in the access log, so one request can be followed across systems.
     public let requestID: String
     private var deadline: LoopTimer?
+    private let renderRefusal: RefusalRenderer
     private let onAnswer: (HTTPRequest, Int) -> Void
     /// Set while the server drains: the response closes its connection, so a keep-alive client
     /// opens its next request elsewhere instead of racing the close.
@@ -56,15 +57,16 @@ public final class HTTPRequest {
 
     init(
         raw: OpaquePointer, loop: EventLoop, method: HTTPMethod, id: UInt64, requestID: String, deadline seconds: Double,
-        onAnswer: @escaping (HTTPRequest, Int) -> Void
+        renderRefusal: @escaping RefusalRenderer, onAnswer: @escaping (HTTPRequest, Int) -> Void
     ) {
         self.raw = raw
         self.loop = loop
         self.method = method
         self.id = id
         self.requestID = requestID
+        self.renderRefusal = renderRefusal
         self.onAnswer = onAnswer
-        receivedAt = loop.now
+        receivedAt = loop.monotonicNow
         (path, query) = requestTarget(raw)
         let input = evhttp_request_get_input_buffer(raw)
         let length = evbuffer_get_length(input)
@@ -74,7 +76,8 @@ public final class HTTPRequest {
             initialized = Int(evbuffer_copyout(input, buffer.baseAddress, length))
         }
         deadline = LoopTimer(loop: loop, after: seconds) { [weak self] in
-            self?.respond(status: 503, json: #"{"detail":"The request took too long; try again."}"#)
+            guard let self else { return }
+            respond(renderRefusal(503, "The request took too long; try again."))
         }
     }
 
@@ -83,7 +86,7 @@ public final class HTTPRequest {
         // shutdown (a worker's result arriving after its loop ended), when the server has
         // already abandoned its requests.
         if raw != nil && loop.inLoop {
-            respond(status: 500, json: #"{"detail":"Internal server error."}"#)
+            respond(renderRefusal(500, "Internal server error."))
         }
     }
 
@@ -94,67 +97,28 @@ public final class HTTPRequest {
         deadline = nil
     }
 
-    public var isAnswered: Bool { raw == nil }
-
     /// The first value of header `name` (case-insensitive), or nil.
     public func header(_ name: String) -> String? {
         guard let raw, let headers = evhttp_request_get_input_headers(raw) else { return nil }
         return evhttp_find_header(headers, name).map { String(cString: $0) }
     }
 
-    /// Sends the response; later calls do nothing. `headers` are added to Content-Type.
-    public func respond(status: Int, headers: [(String, String)] = [], body: [UInt8], contentType: String = "application/json") {
+    /// Sends the answer; later calls do nothing.
+    public func respond(_ reply: HTTPReply) {
         guard let raw else { return }
         self.raw = nil
         deadline?.cancel()
         deadline = nil
-        self.status = status
-        if let output = evhttp_request_get_output_headers(raw) {
-            evhttp_add_header(output, "Content-Type", contentType)
-            evhttp_add_header(output, "X-Request-Id", requestID)
-            if closesConnection { evhttp_add_header(output, "Connection", "close") }
-            for (name, value) in headers { evhttp_add_header(output, name, value) }
-        }
-        if !body.isEmpty {
-            body.withUnsafeBytes { _ = evbuffer_add(evhttp_request_get_output_buffer(raw), $0.baseAddress, $0.count) }
-        }
-        // After this call the request pointer is dead (freed now or after the write).
-        evhttp_send_reply(raw, Int32(status), reasonPhrase(status), nil)
-        onAnswer(self, status)
+        status = reply.status
+        send(reply, to: raw, requestID: requestID, closingConnection: closesConnection)
+        onAnswer(self, reply.status)
+    }
+
+    public func respond(status: Int, headers: [(String, String)] = [], body: [UInt8], contentType: String = "application/json") {
+        respond(HTTPReply(status: status, headers: headers, body: body, contentType: contentType))
     }
 
     public func respond(status: Int, headers: [(String, String)] = [], json: String) {
-        respond(status: status, headers: headers, body: Array(json.utf8))
-    }
-}
-
-/// The path (as sent, not percent-decoded) and the query string (without its "?") of a request's
-/// URI; a fragment, which clients should not send, is dropped.
-func requestTarget(_ raw: OpaquePointer) -> (path: String, query: String?) {
-    let uri = evhttp_request_get_uri(raw).map { String(cString: $0) } ?? "/"
-    let beforeFragment = uri.prefix { $0 != "#" }
-    guard let mark = beforeFragment.firstIndex(of: "?") else { return (String(beforeFragment), nil) }
-    return (String(beforeFragment[..<mark]), String(beforeFragment[beforeFragment.index(after: mark)...]))
-}
-
-func reasonPhrase(_ status: Int) -> String {
-    switch status {
-    case 200: "OK"
-    case 201: "Created"
-    case 204: "No Content"
-    case 301: "Moved Permanently"
-    case 400: "Bad Request"
-    case 401: "Unauthorized"
-    case 403: "Forbidden"
-    case 404: "Not Found"
-    case 405: "Method Not Allowed"
-    case 413: "Content Too Large"
-    case 415: "Unsupported Media Type"
-    case 429: "Too Many Requests"
-    case 431: "Request Header Fields Too Large"
-    case 500: "Internal Server Error"
-    case 501: "Not Implemented"
-    case 503: "Service Unavailable"
-    default: "Status"
+        respond(HTTPReply(status: status, headers: headers, body: Array(json.utf8)))
     }
 }

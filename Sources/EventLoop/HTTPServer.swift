@@ -16,10 +16,12 @@ public struct HTTPServerConfiguration: Sendable {
     /// (evhttp's own timeouts stop while a handler waits: libevent 2.1 disables reading then.)
     public var requestDeadline: Double
     public var backlog: Int
+    /// The body and headers of the refusals the server sends by itself.
+    public var renderRefusal: RefusalRenderer
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, maxHeaderBytes: Int = 16 * 1024, maxBodyBytes: Int = 64 * 1024,
-        idleTimeout: Int = 30, requestDeadline: Double = 10, backlog: Int = 1024
+        idleTimeout: Int = 30, requestDeadline: Double = 10, backlog: Int = 1024, renderRefusal: @escaping RefusalRenderer = plainTextRefusal
     ) {
         self.host = host
         self.port = port
@@ -28,6 +30,7 @@ public struct HTTPServerConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.requestDeadline = requestDeadline
         self.backlog = backlog
+        self.renderRefusal = renderRefusal
     }
 }
 
@@ -88,7 +91,6 @@ public final class HTTPServer {
         // only absurd ones reach evhttp's.
         evhttp_set_max_headers_size(http, configuration.maxHeaderBytes * 16)
         evhttp_set_max_body_size(http, configuration.maxBodyBytes + 1024 * 1024)
-        evhttp_set_default_content_type(http, "application/json")
         // Every method reaches the router, which answers 405 with Allow itself (evhttp would
         // send 501 for a method that is not allowed).
         evhttp_set_allowed_methods(http, UInt16(0x1FF))
@@ -229,26 +231,21 @@ public final class HTTPServer {
         let method = HTTPMethod(command: evhttp_request_get_command(raw))
         let early: (status: Int, detail: String)? = method.map { refusal(raw, $0) } ?? (501, "Method not implemented.")
         if let early {
-            let body = Array(#"{"detail":"\#(early.detail)"}"#.utf8)
-            if let output = evhttp_request_get_output_headers(raw) {
-                evhttp_add_header(output, "Content-Type", "application/json")
-                evhttp_add_header(output, "X-Request-Id", id)
-                evhttp_add_header(output, "Connection", "close")
-            }
-            body.withUnsafeBytes { _ = evbuffer_add(evhttp_request_get_output_buffer(raw), $0.baseAddress, $0.count) }
             let path = requestTarget(raw).path
-            evhttp_send_reply(raw, Int32(early.status), reasonPhrase(early.status), nil)
+            send(configuration.renderRefusal(early.status, early.detail), to: raw, requestID: id, closingConnection: true)
             onAnswered?(HTTPAnswer(method: method, path: path, status: early.status, duration: 0, requestID: id))
             return
         }
         // `early` is set whenever `method` is nil.
-        let request = HTTPRequest(raw: raw, loop: loop, method: method!, id: nextID, requestID: id, deadline: configuration.requestDeadline) {
-            [weak self] request, status in
+        let request = HTTPRequest(
+            raw: raw, loop: loop, method: method!, id: nextID, requestID: id, deadline: configuration.requestDeadline,
+            renderRefusal: configuration.renderRefusal
+        ) { [weak self] request, status in
             guard let self else { return }
             self.pending[request.id] = nil
             self.onAnswered?(
                 HTTPAnswer(
-                    method: request.method, path: request.path, status: status, duration: self.loop.now - request.receivedAt,
+                    method: request.method, path: request.path, status: status, duration: self.loop.monotonicNow - request.receivedAt,
                     requestID: request.requestID))
         }
         request.closesConnection = isDraining

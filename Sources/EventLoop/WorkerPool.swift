@@ -1,8 +1,6 @@
 // Threads for CPU-heavy work (password hashing, RSA signing) that must never run on a loop.
 import Glibc
-internal import CShims
-
-internal import CLibevent
+internal import CLinux
 
 /// A fixed set of worker threads with a bounded FIFO queue. Results go back to the submitting
 /// loop through its inbox, so callers stay single-threaded. When the queue is full, `submit`

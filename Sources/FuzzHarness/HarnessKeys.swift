@@ -1,37 +1,37 @@
 // The fixed keys and clock the fuzz targets verify with. They are in the repository so that the
 // seed tokens in Fuzz/Corpus verify: public test keys, never to be configured in a deployment.
-public import AuthServer
-public import JWT
+package import AuthServer
+package import JWT
 
-public enum HarnessKeys {
+package enum HarnessKeys {
     /// The instant every target verifies at (2023-11-14T22:13:20Z): the seed tokens expire a
     /// day after it, so they stay valid for the harness whatever the real date.
-    public static let now: Double = 1_700_000_000
+    package static let now: Double = 1_700_000_000
 
     /// The HS256 secret (authd's default algorithm).
     static let hmacSecret = Array("authd fuzz harness HS256 secret; public, never deploy it".utf8)
 
     /// authd's token rules with the HS256 secret and default settings, as `authd serve` builds them.
-    public static let authority = makeAuthority { _ in }
+    package static let authority = makeAuthority { _ in }
 
     /// The same, with the checks a deployment may add: an audience, an issuer and a leeway.
-    public static let authorityWithAudience = makeAuthority {
+    package static let authorityWithAudience = makeAuthority {
         $0.audience = "authd-fuzz"
         $0.issuer = "https://authd.example"
         $0.leeway = 30
     }
 
     /// The same secret as a key, for signing tokens the authority must accept.
-    public static let hs256 = try! JWTKey.hmac(secret: hmacSecret, algorithm: .HS256)
+    package static let hs256 = try! JWTKey.hmac(secret: hmacSecret, algorithm: .HS256)
 
     /// A P-256 key, key ID "es"; the first in `asymmetricVerifier`, so tokens without `kid` select it.
-    public static let es256 = try! JWTKey.pem(es256PEM, algorithm: .ES256, keyID: "es")
+    package static let es256 = try! JWTKey.pem(es256PEM, algorithm: .ES256, keyID: "es")
 
     /// A 2048-bit RSA key, key ID "rs".
-    public static let rs256 = try! JWTKey.pem(rs256PEM, algorithm: .RS256, keyID: "rs")
+    package static let rs256 = try! JWTKey.pem(rs256PEM, algorithm: .RS256, keyID: "rs")
 
     /// ES256 and RS256 in one set: the token's `kid` and `alg` choose between them.
-    public static let asymmetricVerifier = JWTVerifier(keys: try! JWTKeySet([es256, rs256]))
+    package static let asymmetricVerifier = JWTVerifier(keys: try! JWTKeySet([es256, rs256]))
 
     private static func makeAuthority(_ configure: (inout Settings) -> Void) -> TokenAuthority {
         var settings = Settings()

@@ -1,4 +1,4 @@
-// One schema change: a numbered SQL file, or the same contents embedded in a binary.
+// One schema change: a numbered SQL file, read from a directory or compiled into the binary.
 
 import Glibc
 
@@ -24,6 +24,17 @@ public struct Migration: Sendable, Equatable {
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits + "_" + name
     }
 
+    /// The migration in file `fileName` (`0001_users_and_revocations.sql`), whose text is `sql`.
+    public init(fileName: String, sql: String) throws(PostgresSetupError) {
+        let stem = fileName.hasSuffix(".sql") ? fileName.dropLast(4) : Substring(fileName)
+        guard fileName.hasSuffix(".sql"), let underscore = stem.firstIndex(of: "_"), let version = Int(stem[..<underscore]),
+            stem[..<underscore].allSatisfy(\.isASCII), stem.index(after: underscore) < stem.endIndex
+        else {
+            throw PostgresSetupError("migration file \(fileName) is not named NNNN_name.sql")
+        }
+        self.init(version: version, name: String(stem[stem.index(after: underscore)...]), sql: sql)
+    }
+
     /// Reads every `NNNN_name.sql` file in `directory`; other files are ignored, but a `.sql`
     /// file without that shape is an error (a typo must not skip a migration silently).
     public static func load(directory: String) throws(PostgresSetupError) -> [Migration] {
@@ -38,14 +49,7 @@ public struct Migration: Sendable, Equatable {
         closedir(handle)
         var migrations: [Migration] = []
         for fileName in fileNames {
-            let stem = fileName.dropLast(4)
-            guard let underscore = stem.firstIndex(of: "_"), let version = Int(stem[..<underscore]),
-                stem[..<underscore].allSatisfy(\.isASCII), stem.index(after: underscore) < stem.endIndex
-            else {
-                throw PostgresSetupError("migration file \(fileName) is not named NNNN_name.sql")
-            }
-            let sql = try readFile(directory + "/" + fileName)
-            migrations.append(Migration(version: version, name: String(stem[stem.index(after: underscore)...]), sql: sql))
+            migrations.append(try Migration(fileName: fileName, sql: try readFile(directory + "/" + fileName)))
         }
         return migrations.sorted { $0.version < $1.version }
     }

@@ -1,18 +1,21 @@
-// `authd migrate`: applies sql/NNNN_*.sql in order, safely when several instances start at once.
+// `authd migrate`: applies the schema compiled into the binary (or sql/NNNN_*.sql from a folder),
+// safely when several instances start at once.
 import ArgumentParser
+import AuthServer
 import Postgres
 
 struct Migrate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Apply the database schema (DATABASE_URL).")
 
-    @Option(help: "Folder of NNNN_name.sql migration files.")
-    var sqlDir = "sql"
+    @Option(help: "Folder of NNNN_name.sql migration files to apply instead of the ones built in.")
+    var sqlDir: String?
 
     func run() throws {
         try reportingFailures {
+            let migrator = try sqlDir.map { dir throws(PostgresSetupError) in try Migrator(directory: dir) } ?? Migrator(Schema.migrations())
             let session = try openDatabase()
             defer { session.close() }
-            let applied = try Migrator(directory: sqlDir).migrate(session)
+            let applied = try migrator.migrate(session)
             print(applied.isEmpty ? "migrate: schema up to date" : "migrate: applied \(applied.joined(separator: ", "))")
         }
     }

@@ -704,7 +704,8 @@ class AuthdCLI:
         self.log_path = log_path
 
     def run(self, *args: str, stdin: str | None = None, check: bool = True, timeout: float = 60,
-            hash_iterations: str | None = "1000", env: dict | None = None) -> subprocess.CompletedProcess:
+            hash_iterations: str | None = "1000", env: dict | None = None,
+            cwd: Path | str = REPO) -> subprocess.CompletedProcess:
         full_env = clean_environment()
         full_env["DATABASE_URL"] = self.database_url
         if hash_iterations is not None:
@@ -712,7 +713,7 @@ class AuthdCLI:
         full_env.update(env or {})
         try:
             result = subprocess.run([str(self.binary), *args], input=stdin, capture_output=True, text=True,
-                                    cwd=REPO, env=full_env, timeout=timeout)
+                                    cwd=cwd, env=full_env, timeout=timeout)
         except subprocess.TimeoutExpired as error:
             raise AssertionError("authd %s did not finish within %ss" % (" ".join(args), timeout)) from error
         with open(self.log_path, "a", encoding="utf-8") as log:

@@ -19,7 +19,8 @@ Environment:
 What the session sets up:
     * a private PostgreSQL cluster (scripts/test-postgres start DIR PORT, on a free port, in a
       fresh directory under /tmp), stopped at the end;
-    * `authd migrate` (cwd = the repository, so the default --sql-dir `sql` is found);
+    * `authd migrate` from a directory without sql/, so the schema built into the binary is what
+      every test runs on;
     * the users "Gokul"/"123" (the article), an inactive user and a user with a unicode name;
     * `authd serve` processes, started the first time a test asks for them, each on its own free
       port and all on the same database: `default`, `rotate` (ROTATE_REFRESH_TOKENS and
@@ -149,8 +150,8 @@ def cli(authd_bin, database, log_dir) -> AuthdCLI:
 
 
 @pytest.fixture(scope="session")
-def migrated(cli) -> None:
-    cli.run("migrate", timeout=120)
+def migrated(cli, tmp_path_factory) -> None:
+    cli.run("migrate", timeout=120, cwd=tmp_path_factory.mktemp("elsewhere"))
 
 
 # ---------------------------------------------------------------------------------------------

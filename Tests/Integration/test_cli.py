@@ -17,14 +17,23 @@ from authd_testlib import (
 )
 
 
-def test_migrate_again_is_a_no_op_that_succeeds(cli, migrated):
-    cli.run("migrate", timeout=120)
+def test_migrate_again_is_a_no_op_that_succeeds(cli, migrated, tmp_path):
+    # From a directory without sql/: the schema is the one built into the binary.
+    result = cli.run("migrate", timeout=120, cwd=tmp_path)
+    assert result.stdout.strip() == "migrate: schema up to date"
 
 
 def test_migrate_with_explicit_sql_dir_succeeds(cli, migrated):
     from authd_testlib import REPO
 
-    cli.run("migrate", "--sql-dir", str(REPO / "sql"), timeout=120)
+    result = cli.run("migrate", "--sql-dir", str(REPO / "sql"), timeout=120)
+    assert result.stdout.strip() == "migrate: schema up to date"
+
+
+def test_migrate_with_a_missing_sql_dir_fails_and_says_so(cli, migrated, tmp_path):
+    result = cli.run("migrate", "--sql-dir", str(tmp_path / "absent"), check=False, timeout=60)
+    assert result.returncode != 0
+    assert "cannot read migrations directory" in result.stderr
 
 
 def test_user_create_reads_only_the_first_line_of_stdin_as_the_password(cli, default_server, migrated):

@@ -95,7 +95,7 @@ def test_compose_starts_authd_after_a_healthy_database_and_a_completed_migration
     assert db["image"] == "postgres:15"
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
     assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
-    assert migrate["command"] == ["authd", "migrate", "--sql-dir", "/usr/share/authd/sql"]
+    assert migrate["command"] == ["authd", "migrate"], "the schema is built into the binary"
     assert migrate["restart"] == "no"
     assert authd["depends_on"] == {"db": {"condition": "service_healthy"},
                                    "migrate": {"condition": "service_completed_successfully"},
@@ -238,7 +238,7 @@ def test_runtime_stage_is_slim_non_root_and_probes_itself():
     user = instructions["USER"][-1].split(":")[0]
     assert user not in ("root", "0"), "the image runs as root"
     assert any(a.startswith("--from=build ") and a.endswith(" /usr/local/bin/authd") for a in instructions["COPY"])
-    assert "sql /usr/share/authd/sql" in instructions["COPY"]
+    assert not any("sql" in a for a in instructions["COPY"]), "the schema is built into the binary"
     assert instructions["EXPOSE"] == ["8000"]
     assert "AUTHD_LISTEN=0.0.0.0:8000" in instructions["ENV"]
     assert re.search(r'CMD \["authd", "healthcheck"', instructions["HEALTHCHECK"][-1])

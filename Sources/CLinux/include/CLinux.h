@@ -1,0 +1,10 @@
+// Linux calls Swift cannot import: the variadic syscall() and GNU-only scheduling constants.
+#ifndef AUTHD_CLINUX_H
+#define AUTHD_CLINUX_H
+
+/// Makes the calling thread background work: SCHED_BATCH (never preempts on wake-up, treated as
+/// CPU-bound) and the given nice value (Linux schedules threads individually; gettid is not
+/// importable from Swift). Returns 0 on success, -1 otherwise.
+int authd_set_thread_background(int nice);
+
+#endif
