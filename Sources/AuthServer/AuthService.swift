@@ -1,4 +1,4 @@
-// One loop's request handling: routing, the database pool, and answering.
+// One loop's request handling: routing, the stores, and answering.
 import EventLoop
 import JSON
 import JWT
@@ -21,17 +21,32 @@ final class SharedState: Sendable {
     }
 }
 
-/// The handlers of one loop. Loop-confined: it owns the loop's Postgres pool.
+/// What /readyz and /metrics ask of the service the stores stand on.
+protocol StoreHealth: AnyObject {
+    /// The stores can answer now.
+    var isReady: Bool { get }
+    var databaseStats: PostgresPoolStats { get }
+}
+
+extension PostgresPool: StoreHealth {
+    var databaseStats: PostgresPoolStats { stats }
+}
+
+/// The handlers of one loop. Loop-confined, as its stores are.
 final class AuthService {
     let loop: EventLoop
-    let database: PostgresPool
+    let users: any UserStore
+    let revocations: any RevocationStore
+    let health: any StoreHealth
     let shared: SharedState
     /// This loop's share of /metrics.
     private(set) var counts = MetricsCounts()
 
-    init(loop: EventLoop, database: PostgresPool, shared: SharedState) {
+    init(loop: EventLoop, users: any UserStore, revocations: any RevocationStore, health: any StoreHealth, shared: SharedState) {
         self.loop = loop
-        self.database = database
+        self.users = users
+        self.revocations = revocations
+        self.health = health
         self.shared = shared
     }
 
@@ -48,7 +63,7 @@ final class AuthService {
     func metricsSnapshot(requestsInFlight: Int) -> MetricsCounts {
         var snapshot = counts
         snapshot.requestsInFlight = requestsInFlight
-        snapshot.database = database.stats
+        snapshot.database = health.databaseStats
         return snapshot
     }
 
@@ -96,7 +111,7 @@ final class AuthService {
             case .currentUser: try currentUser(request)
             case .health: request.respond(status: 200, json: #"{"status":"ok"}"#)
             case .readiness:
-                if database.isReady {
+                if health.isReady {
                     request.respond(status: 200, json: #"{"status":"ready"}"#)
                 } else {
                     send(request, .unavailable("Database unavailable."))
@@ -139,8 +154,8 @@ final class AuthService {
         }
     }
 
-    /// A database failure as the client sees it: a fast 503, never a hang or a 500.
-    func databaseFailed(_ request: HTTPRequest, _ error: PostgresError) {
+    /// A store failure as the client sees it: a fast 503, never a hang or a 500.
+    func storeFailed(_ request: HTTPRequest, _ error: StoreError) {
         send(request, .unavailable("Service temporarily unavailable, please retry."))
     }
 
@@ -152,13 +167,5 @@ final class AuthService {
             counts.workerRejections += 1
             send(request, .unavailable("Server busy, please retry."))
         }
-    }
-}
-
-extension PostgresRows {
-    /// Postgres's text form of a boolean cell: "t", "f", or NULL.
-    func flag(_ row: Int, _ column: Int) -> Bool? {
-        guard row < rows.count, column < rows[row].count, let text = rows[row][column] else { return nil }
-        return text == "t"
     }
 }

@@ -2,7 +2,6 @@
 import EventLoop
 import JSON
 import JWT
-import Postgres
 
 extension AuthService {
     func currentUser(_ request: HTTPRequest) throws(APIError) {
@@ -28,20 +27,14 @@ extension AuthService {
         case .unusable: throw APIError.userNotFound
         case .id(let id): userID = id
         }
-        database.query(Statement.userByID.name, [String(userID)]) { [self] result in
+        users.user(id: userID) { [self] result in
             switch result {
             case .failure(let error):
-                databaseFailed(request, error)
-            case .success(let rows):
-                guard let row = rows.first, row.count == 3, let username = row[1] else {
-                    send(request, .userNotFound)
-                    return
-                }
-                guard row[2] == "t" else {
-                    send(request, .userInactive)
-                    return
-                }
-                then((userID, username))
+                storeFailed(request, error)
+            case .success(nil):
+                send(request, .userNotFound)
+            case .success(let user?):
+                if user.isActive { then((userID, user.username)) } else { send(request, .userInactive) }
             }
         }
     }

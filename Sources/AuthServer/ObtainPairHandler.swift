@@ -3,7 +3,6 @@ import EventLoop
 import JSON
 import JWT
 import Passwords
-import Postgres
 
 extension AuthService {
     /// What the worker decided about a login.
@@ -16,15 +15,11 @@ extension AuthService {
     func obtainPair(_ request: HTTPRequest) throws(APIError) {
         let fields = try data(of: request).charFields(["username", "password"])
         let (username, password) = (fields[0], fields[1])
-        database.query(Statement.userByUsername.name, [username]) { [self] result in
+        users.account(username: username) { [self] result in
             switch result {
             case .failure(let error):
-                databaseFailed(request, error)
-            case .success(let rows):
-                let account = rows.first.flatMap { row -> (id: Int64, hash: String, active: Bool)? in
-                    guard row.count == 3, let id = row[0].flatMap({ Int64($0) }), let hash = row[1] else { return nil }
-                    return (id, hash, row[2] == "t")
-                }
+                storeFailed(request, error)
+            case .success(let account):
                 let shared = self.shared
                 let now = loop.now
                 offload(request, { Self.checkLogin(password: password, account: account, shared: shared, now: now) }) {
@@ -38,20 +33,19 @@ extension AuthService {
     /// unusable hashes, so timing does not reveal who exists), then, if granted, the token pair
     /// and any hash upgrade.
     /// Like Django's ModelBackend, an inactive user's password is still checked in full.
-    static func checkLogin(password: String, account: (id: Int64, hash: String, active: Bool)?, shared: SharedState, now: Double)
-        -> LoginOutcome
-    {
+    static func checkLogin(password: String, account: LoginAccount?, shared: SharedState, now: Double) -> LoginOutcome {
         guard let account else {
             shared.hasher.performDummyVerification(password)
             return .refused
         }
-        guard shared.hasher.check(password, against: account.hash), account.active else { return .refused }
+        guard shared.hasher.check(password, against: account.passwordHash), account.isActive else { return .refused }
         var upgraded: String? = nil
-        if (try? shared.hasher.needsUpgrade(account.hash)) == true {
+        if (try? shared.hasher.needsUpgrade(account.passwordHash)) == true {
             upgraded = try? shared.hasher.hash(password)
         }
         guard let pair = try? shared.authority.pair(userID: account.id, now: now) else { return .failed }
-        return .granted(refresh: pair.refresh, access: pair.access, userID: account.id, upgradedHash: upgraded, previousHash: account.hash)
+        return .granted(
+            refresh: pair.refresh, access: pair.access, userID: account.id, upgradedHash: upgraded, previousHash: account.passwordHash)
     }
 
     func finishLogin(_ request: HTTPRequest, _ outcome: LoginOutcome) {
@@ -65,10 +59,10 @@ extension AuthService {
             // Bookkeeping after the answer: the login does not wait for it, and a failure
             // here only means the next login does the same work again.
             if let upgradedHash {
-                database.query(Statement.upgradeHash.name, [String(userID), upgradedHash, previousHash]) { _ in }
+                users.upgradePasswordHash(userID: userID, from: previousHash, to: upgradedHash)
             }
             if settings.updateLastLogin {
-                database.query(Statement.touchLastLogin.name, [String(userID)]) { _ in }
+                users.recordLogin(userID: userID)
             }
         }
     }

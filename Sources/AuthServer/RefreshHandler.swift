@@ -2,7 +2,6 @@
 import EventLoop
 import JSON
 import JWT
-import Postgres
 
 extension AuthService {
     func refresh(_ request: HTTPRequest) throws(APIError) {
@@ -13,28 +12,28 @@ extension AuthService {
         let userID = UserIDClaim(claims)
         if checksUser, case .unusable = userID { throw APIError.noActiveAccountForToken }
         let jti = claims["jti"]?.stringValue ?? ""
-        let expiry = claims["exp"]?.numberValue?.literal ?? "0"
         let rotatesAndRevokes = settings.rotateRefreshTokens && settings.blacklistAfterRotation
-        let statement = rotatesAndRevokes ? Statement.refreshRotate : Statement.refreshCheck
-        let parameters: [String?] = rotatesAndRevokes ? [userID.parameter, jti, expiry] : [userID.parameter, jti]
-        database.query(statement.name, parameters) { [self] result in
+        let decide: (Result<RefreshStatus, StoreError>) -> Void = { [self] result in
             switch result {
             case .failure(let error):
-                databaseFailed(request, error)
-            case .success(let rows):
-                let active = rows.flag(0, 0)
-                let revokedBefore = rotatesAndRevokes ? rows.flag(0, 2) == true : rows.flag(0, 1) == true
-                if revokedBefore {
+                storeFailed(request, error)
+            case .success(let status):
+                if status.revokedBefore {
                     send(request, .tokenNotValid("Token is blacklisted"))
-                } else if checksUser && active != true {
+                } else if checksUser && status.ownerActive != true {
                     send(request, .noActiveAccountForToken)
-                } else if rotatesAndRevokes && rows.flag(0, 1) != true {
+                } else if rotatesAndRevokes && !status.revokedNow {
                     // Revoked by a concurrent refresh between our snapshot and our insert.
                     send(request, .tokenNotValid("Token is blacklisted"))
                 } else {
                     issueRefreshed(request, claims)
                 }
             }
+        }
+        if rotatesAndRevokes {
+            revocations.rotate(RevokedToken(claims, owner: userID), then: decide)
+        } else {
+            revocations.refreshStatus(jti: jti, ownerID: userID.id, then: decide)
         }
     }
 

@@ -24,6 +24,7 @@ package enum Server {
         }
         database.connections = settings.databaseConnectionsPerLoop
         database.logger = { Log.warning("postgres: \($0)") }
+        database.queryFailed = DatabaseFailureLog.report
         let (host, port) = try listenAddress(settings.listen)
 
         EventLoop.configureProcess()
@@ -54,8 +55,10 @@ package enum Server {
             let configuration = database
             threads.append(spawnThread(name: "authd-loop-\(index)") {
                 let loop = EventLoop()
-                let pool = PostgresPool(loop: loop, configuration: configuration, statements: Statement.all)
-                let service = AuthService(loop: loop, database: pool, shared: shared)
+                let pool = PostgresPool(loop: loop, configuration: configuration, statements: PostgresStatements.all)
+                let service = AuthService(
+                    loop: loop, users: PostgresUserStore(pool: pool), revocations: PostgresRevocationStore(pool: pool), health: pool,
+                    shared: shared)
                 let server: HTTPServer
                 do {
                     server = try HTTPServer(loop: loop, configuration: http, handler: service.handle)

@@ -2,7 +2,6 @@
 import EventLoop
 import JSON
 import JWT
-import Postgres
 
 extension AuthService {
     /// Any valid token answers `{}`. Revocations are consulted only with blacklist-after-rotation
@@ -13,11 +12,10 @@ extension AuthService {
             send(request, [:])
             return
         }
-        database.query(Statement.isRevoked.name, [claims["jti"]?.stringValue]) { [self] result in
+        revocations.isRevoked(jti: claims["jti"]?.stringValue ?? "") { [self] result in
             switch result {
-            case .failure(let error): databaseFailed(request, error)
-            case .success(let rows):
-                if rows.flag(0, 0) == true { send(request, .nonField("Token is blacklisted")) } else { send(request, [:]) }
+            case .failure(let error): storeFailed(request, error)
+            case .success(let revoked): if revoked { send(request, .nonField("Token is blacklisted")) } else { send(request, [:]) }
             }
         }
     }
@@ -25,13 +23,19 @@ extension AuthService {
     /// Revokes a refresh token for good: across restarts and every instance sharing the database.
     func blacklist(_ request: HTTPRequest) throws(APIError) {
         let claims = try verifiedToken(request, field: "refresh", type: "refresh")
-        let parameters: [String?] = [claims["jti"]?.stringValue, UserIDClaim(claims).parameter, claims["exp"]?.numberValue?.literal]
-        database.query(Statement.revoke.name, parameters) { [self] result in
+        revocations.revoke(RevokedToken(claims, owner: UserIDClaim(claims))) { [self] result in
             switch result {
-            case .failure(let error): databaseFailed(request, error)
-            case .success(let rows):
-                if rows.count == 1 { send(request, [:]) } else { send(request, .tokenNotValid("Token is blacklisted")) }
+            case .failure(let error): storeFailed(request, error)
+            case .success(let revokedNow): if revokedNow { send(request, [:]) } else { send(request, .tokenNotValid("Token is blacklisted")) }
             }
         }
+    }
+}
+
+extension RevokedToken {
+    /// The revocation of a verified refresh token (which has a `jti` and an `exp`: the claims
+    /// policy requires both).
+    init(_ claims: JSONObject, owner: UserIDClaim) {
+        self.init(jti: claims["jti"]?.stringValue ?? "", userID: owner.id, expiresAt: claims["exp"]?.numberValue?.double ?? 0)
     }
 }

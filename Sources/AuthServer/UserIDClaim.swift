@@ -37,9 +37,9 @@ package enum UserIDClaim {
         }
     }
 
-    /// The id as a query parameter; nil when the claim is absent or unusable.
-    package var parameter: String? {
-        if case .id(let id) = self { return String(id) }
+    /// The id; nil when the claim is absent or unusable.
+    package var id: Int64? {
+        if case .id(let id) = self { return id }
         return nil
     }
 }

@@ -10,7 +10,7 @@ extension FuzzTarget {
         do {
             let token = try AuthorizationHeader.bearerToken(String(decoding: value, as: UTF8.self))
             guard let claims = try? HarnessKeys.authority.verify(token, type: "access", now: HarnessKeys.now) else { return }
-            _ = UserIDClaim(claims).parameter
+            _ = UserIDClaim(claims).id
         } catch {
             _ = error.response
         }

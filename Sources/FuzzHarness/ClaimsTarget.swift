@@ -21,7 +21,7 @@ extension FuzzTarget {
             for type in ["access", "refresh", nil] as [String?] {
                 guard let claims = try? authority.verify(token, type: type, now: now) else { continue }
                 let userID = UserIDClaim(claims)
-                _ = (userID.parameter, UserIDClaim.isFalsy(claims), claims["jti"]?.stringValue, claims["exp"]?.numberValue?.literal)
+                _ = (userID.id, UserIDClaim.isFalsy(claims), claims["jti"]?.stringValue, claims["exp"]?.numberValue?.double)
                 guard type == "refresh" else { continue }
                 mustVerify(try authority.access(from: claims, now: now), by: authority, as: "access")
                 mustVerify(try authority.rotated(claims, now: now), by: authority, as: "refresh")

@@ -32,6 +32,11 @@ public struct PostgresConfiguration: Sendable {
     public var reconnectMaximumDelay: Double = 1
     /// Where disconnects and reconnects are reported. Never receives query parameters.
     public var logger: @Sendable (String) -> Void = PostgresConfiguration.standardErrorLogger
+    /// Told of every failed query, with the statement's name (never its parameters), on the
+    /// pool's loop, before the query's completion runs.
+    public var queryFailed: @Sendable (_ statement: String, _ error: PostgresError) -> Void = { statement, error in
+        PostgresConfiguration.standardErrorLogger("query \(statement) failed: \(error.kind.rawValue)")
+    }
 
     /// The libpq keywords and values, host names already replaced by addresses.
     let keywords: [String]

@@ -16,6 +16,24 @@ public enum PostgresError: Error, Sendable, Equatable {
     /// Postgres (or libpq, with an empty `sqlState`) rejected the statement.
     /// `message` is the primary message only: details may quote row values.
     case server(sqlState: String, message: String)
+    /// The statement ran but its result is not what its `TypedStatement` reads (a column
+    /// missing, a value of another type): the query and the schema disagree.
+    case unexpectedResult(String)
+
+    /// What kind of failure, for counting.
+    public enum Kind: String, Sendable, CaseIterable {
+        case unavailable, timeout, connectionLost = "connection_lost", server, unexpectedResult = "unexpected_result"
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .unavailable: .unavailable
+        case .timeout: .timeout
+        case .connectionLost: .connectionLost
+        case .server: .server
+        case .unexpectedResult: .unexpectedResult
+        }
+    }
 }
 
 extension PostgresError: CustomStringConvertible {
@@ -25,6 +43,7 @@ extension PostgresError: CustomStringConvertible {
         case .timeout: "database query timed out"
         case .connectionLost: "database connection lost during the query"
         case .server(let sqlState, let message): "database error \(sqlState.isEmpty ? "(client)" : sqlState): \(message)"
+        case .unexpectedResult(let reason): "unexpected database result: \(reason)"
         }
     }
 }

@@ -32,7 +32,7 @@ public final class PostgresPool {
     private var dispatchSoon: LoopTrigger!
     private var isClosed = false
     private var queries = 0
-    private var errors = 0
+    private var errors: [PostgresError.Kind: Int] = [:]
     private var connectionFailures = 0
 
     /// Opens `configuration.connections` connections, each of which prepares `statements`
@@ -68,21 +68,18 @@ public final class PostgresPool {
     ) {
         precondition(loop.inLoop, "PostgresPool.query called off its loop")
         queries += 1
+        let query = PendingQuery(statement: statement, parameters: parameters, completion: completion)
         guard !isClosed, connections.contains(where: \.isPromising) else {
-            errors += 1
-            return completion(.failure(.unavailable))
+            return finish(query, .failure(.unavailable))
         }
         guard !containsNUL(parameters) else {
-            errors += 1
-            return completion(.failure(nulParameterError))
+            return finish(query, .failure(nulParameterError))
         }
-        let query = PendingQuery(statement: statement, parameters: parameters, completion: completion)
         // The queue bound counts what the pipelines could take at once on top of the limit:
         // queries wait here until the end of this loop iteration even when there is room.
         let room = connections.reduce(0) { $0 + $1.room }
         guard waiting.count < configuration.queueLimit + room else {
-            errors += 1
-            return query.finish(.failure(.unavailable))
+            return finish(query, .failure(.unavailable))
         }
         startDeadline(for: query)
         waiting.append(query)
@@ -90,6 +87,29 @@ public final class PostgresPool {
         // produced then leaves in one batch per connection, one write and one sync each,
         // instead of one write and one server wake-up per query.
         dispatchSoon.fire()
+    }
+
+    /// Runs `statement` with `parameters`; `completion` receives its decoded answer, on the loop,
+    /// exactly once (see `query`). A result the statement cannot decode fails with
+    /// `.unexpectedResult`, counted and reported like any other failure.
+    public func run<Parameters, Answer>(
+        _ statement: TypedStatement<Parameters, Answer>, _ parameters: Parameters,
+        completion: @escaping (Result<Answer, PostgresError>) -> Void
+    ) {
+        let name = statement.prepared.name
+        query(name, statement.encode(parameters)) { [weak self] result in
+            switch result {
+            case .failure(let error):
+                completion(.failure(error))
+            case .success(let rows):
+                do throws(PostgresError) {
+                    completion(.success(try statement.decode(rows)))
+                } catch {
+                    self?.failed(name, error)
+                    completion(.failure(error))
+                }
+            }
+        }
     }
 
     /// True when at least one connection is idle or busy: what /readyz reports.
@@ -113,7 +133,8 @@ public final class PostgresPool {
         }
         stats.queueDepth = waiting.count
         stats.queries = queries
-        stats.errors = errors
+        stats.errors = errors.values.reduce(0, +)
+        stats.errorsByKind = errors
         stats.connectionFailures = connectionFailures
         return stats
     }
@@ -147,8 +168,7 @@ public final class PostgresPool {
         // which may take their time or query again (and must not jump the queue).
         dispatch()
         for (query, result) in finished {
-            if case .failure = result { errors += 1 }
-            query.finish(result)
+            finish(query, result)
         }
     }
 
@@ -164,17 +184,6 @@ public final class PostgresPool {
     }
 
     // MARK: Queue
-
-    /// The connection with the most room (the fewest queries in flight), lowest number first;
-    /// nil when every pipeline is full or no connection is up.
-    private func leastLoaded() -> PostgresConnection? {
-        var best: PostgresConnection?
-        var bestRoom = 0
-        for connection in connections where connection.room > bestRoom {
-            (best, bestRoom) = (connection, connection.room)
-        }
-        return best
-    }
 
     private func dispatch() {
         guard !waiting.isEmpty else { return }
@@ -230,8 +239,19 @@ public final class PostgresPool {
     }
 
     private func fail(_ queries: [PendingQuery], with error: PostgresError) {
-        errors += queries.count
-        for query in queries { query.finish(.failure(error)) }
+        for query in queries { finish(query, .failure(error)) }
+    }
+
+    /// Every query ends here: failures are counted by kind and reported with the statement's
+    /// name (never its parameters) before the completion runs.
+    private func finish(_ query: PendingQuery, _ result: Result<PostgresRows, PostgresError>) {
+        if case .failure(let error) = result { failed(query.statement, error) }
+        query.finish(result)
+    }
+
+    private func failed(_ statement: String, _ error: PostgresError) {
+        errors[error.kind, default: 0] += 1
+        configuration.queryFailed(statement, error)
     }
 }
 

@@ -22,6 +22,8 @@ public struct PostgresPoolStats: Sendable, Equatable {
     public var queries = 0
     /// Queries that completed with any `PostgresError` since the pool started.
     public var errors = 0
+    /// The same, by kind of failure.
+    public var errorsByKind: [PostgresError.Kind: Int] = [:]
     /// Connections lost and connection attempts failed since the pool started.
     public var connectionFailures = 0
 
@@ -38,6 +40,7 @@ public struct PostgresPoolStats: Sendable, Equatable {
         queueDepth += other.queueDepth
         queries += other.queries
         errors += other.errors
+        errorsByKind.merge(other.errorsByKind, uniquingKeysWith: +)
         connectionFailures += other.connectionFailures
     }
 }

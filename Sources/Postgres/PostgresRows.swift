@@ -20,9 +20,4 @@ public struct PostgresRows: Sendable, Equatable, RandomAccessCollection {
     public var startIndex: Int { rows.startIndex }
     public var endIndex: Int { rows.endIndex }
     public subscript(position: Int) -> [String?] { rows[position] }
-
-    /// The index of the column called `name`, if any.
-    public func column(_ name: String) -> Int? {
-        columns.firstIndex(of: name)
-    }
 }

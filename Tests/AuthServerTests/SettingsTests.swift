@@ -71,7 +71,7 @@ struct SettingsLimitsTests {
 struct StatementsTests {
     @Test("only plain SELECTs are declared read-only (read-only ones share a pipeline transaction)")
     func readOnly() {
-        for statement in Statement.all {
+        for statement in PostgresStatements.all {
             let sql = statement.sql.uppercased()
             let writes = ["INSERT", "UPDATE", "DELETE", "FOR UPDATE"].contains { sql.contains($0) }
             #expect(statement.readOnly == (sql.hasPrefix("SELECT") && !writes), "\(statement.name)")

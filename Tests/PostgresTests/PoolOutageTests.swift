@@ -207,6 +207,7 @@ final class LoadGenerator {
                     case .connectionLost: "connectionLost"
                     case .timeout: "timeout"
                     case .server(let sqlState, _): "server \(sqlState)"
+                    case .unexpectedResult: "unexpectedResult"
                     }
                 tally.failures[kind, default: 0] += 1
             }

@@ -1,0 +1,40 @@
+// Where users come from: the interface the handlers see, whatever table or cache is behind it.
+
+/// What a login needs of a user.
+struct LoginAccount: Sendable, Equatable {
+    let id: Int64
+    /// Django's encoded hash (`pbkdf2_sha256$...`), or an unusable one.
+    let passwordHash: String
+    let isActive: Bool
+}
+
+/// What the protected route needs of a user.
+struct User: Sendable, Equatable {
+    let id: Int64
+    let username: String
+    let isActive: Bool
+}
+
+/// Why a store could not answer: the handler answers 503, the client retries. (What went wrong
+/// is the store's to log; clients never see it.)
+enum StoreError: Error, Sendable, Equatable {
+    case unavailable
+}
+
+/// The users authd authenticates. Loop-confined: each loop has its own, and every completion
+/// runs on that loop, exactly once.
+protocol UserStore: AnyObject {
+    /// The account whose username is exactly `username` (no case folding, as Django's
+    /// ModelBackend), or nil.
+    func account(username: String, then: @escaping (Result<LoginAccount?, StoreError>) -> Void)
+
+    /// The user with id `id`, or nil.
+    func user(id: Int64, then: @escaping (Result<User?, StoreError>) -> Void)
+
+    /// Stores `newHash` (the same password, hashed as configured now) unless the password
+    /// changed since `previousHash` was read. Bookkeeping: nobody waits for it.
+    func upgradePasswordHash(userID: Int64, from previousHash: String, to newHash: String)
+
+    /// Sets `last_login` to now. Bookkeeping: nobody waits for it.
+    func recordLogin(userID: Int64)
+}
