@@ -1,47 +1,5 @@
-// Runs an EventLoop on its own thread for a test, and a minimal blocking HTTP client.
+// A minimal blocking HTTP client for the server tests: raw bytes out, everything read back.
 import Glibc
-import EventLoop
-
-/// A loop running on a background thread; `setUp` runs on the loop before `run()`, and what it
-/// returns (a server, say) lives until the loop ends.
-final class RunningLoop: Sendable {
-    let inbox: LoopInbox
-    private let loop: LoopBound<EventLoop>
-    private let thread: ThreadHandle
-
-    init(_ setUp: @escaping @Sendable (EventLoop) -> (any AnyObject)?) {
-        let ready = Semaphore()
-        let box = Lock<(LoopInbox, LoopBound<EventLoop>)?>(nil)
-        thread = spawnThread(name: "test-loop") {
-            let loop = EventLoop()
-            box.withLock { $0 = (loop.inbox, LoopBound(loop, on: loop)) }
-            let kept = setUp(loop)
-            ready.signal()
-            loop.run()
-            withExtendedLifetime(kept) {}
-        }
-        ready.wait()
-        (inbox, loop) = box.withLock { $0! }
-    }
-
-    /// Runs `body` on the loop and waits for it to return.
-    func perform(_ body: @escaping @Sendable (EventLoop) -> Void) {
-        let finished = Semaphore()
-        let loop = self.loop
-        inbox.post {
-            body(loop.value)
-            finished.signal()
-        }
-        finished.wait()
-    }
-
-    /// Stops the loop (from its own thread) and waits for the thread to end.
-    func stop() {
-        let loop = self.loop
-        inbox.post { loop.value.stop() }
-        thread.join()
-    }
-}
 
 /// Sends raw bytes to 127.0.0.1:port and returns everything read until the server closes or
 /// `timeout` seconds pass.
