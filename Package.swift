@@ -93,12 +93,14 @@ let package = Package(
             name: "PasswordsTests", dependencies: ["Passwords", "AuthCrypto"],
             resources: [.copy("Fixtures")], swiftSettings: strictSwift),
         .testTarget(
-            name: "AuthServerTests", dependencies: ["AuthServer", "EventLoop", "Postgres", "JWT", "JSON", "AuthCrypto"],
+            name: "AuthServerTests", dependencies: ["AuthServer", "EventLoop", "Postgres", "JWT", "JSON", "AuthCrypto", "Passwords", "LoopTestSupport"],
             swiftSettings: strictSwift),
         .testTarget(name: "FuzzHarnessTests", dependencies: ["FuzzHarness", "JWT"], swiftSettings: strictSwift),
-        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strictSwift),
+        // A test's event loop on a thread of its own, for the suites that drive loops.
+        .target(name: "LoopTestSupport", dependencies: ["EventLoop"], path: "Tests/LoopTestSupport", swiftSettings: strictSwift),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "LoopTestSupport"], swiftSettings: strictSwift),
         .testTarget(
-            name: "PostgresTests", dependencies: ["Postgres", "EventLoop"],
+            name: "PostgresTests", dependencies: ["Postgres", "EventLoop", "LoopTestSupport"],
             swiftSettings: strictSwift),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,5 @@
 // Log lines that could repeat without bound, written at most once per interval per kind.
 import EventLoop
-import Glibc
 
 /// A database outage fails every request, and a shortage of descriptors fails every accept: one
 /// line each would bury everything else. The first line of each kind is written at once (a
@@ -16,9 +15,7 @@ final class LogThrottle: Sendable {
 
     /// Writes the line unless one of the same `kind` was written within the interval.
     func write(kind: String, _ level: LogLevel, _ message: String, _ fields: [(String, LogValue)]) {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        let seconds = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+        let seconds = monotonicSeconds()
         let suppressed: Int? = state.withLock { kinds in
             if let last = kinds[kind], seconds - last.writtenAt < interval {
                 kinds[kind]?.suppressed += 1

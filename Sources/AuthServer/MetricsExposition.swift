@@ -1,5 +1,6 @@
 // The Prometheus text exposition format (version 0.0.4) of authd's counters.
 import Glibc
+import Postgres
 
 struct MetricsExposition {
     static let contentType = "text/plain; version=0.0.4; charset=utf-8"
@@ -63,8 +64,10 @@ struct MetricsExposition {
         out.sample("authd_postgres_queries_queued", [], database.queueDepth)
         out.family("authd_postgres_queries_total", "counter", "Queries asked of the database pool.")
         out.sample("authd_postgres_queries_total", [], database.queries)
-        out.family("authd_postgres_query_errors_total", "counter", "Queries that failed (database down, timeout, error).")
-        out.sample("authd_postgres_query_errors_total", [], database.errors)
+        out.family("authd_postgres_query_errors_total", "counter", "Queries that failed, by kind.")
+        for kind in PostgresError.Kind.allCases {
+            out.sample("authd_postgres_query_errors_total", [("kind", kind.rawValue)], database.errorsByKind[kind, default: 0])
+        }
         out.family("authd_postgres_connection_failures_total", "counter", "Connections lost and connection attempts failed.")
         out.sample("authd_postgres_connection_failures_total", [], database.connectionFailures)
 

@@ -81,11 +81,7 @@ public final class EventLoop {
 
     /// Seconds on the monotonic clock (CLOCK_MONOTONIC, through the vDSO), for durations: unlike
     /// `now`, it never jumps when the wall clock is set.
-    public var monotonicNow: Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+    public var monotonicNow: Double { monotonicSeconds() }
 }
 
 private let libeventLogHandler = Lock<(@Sendable (String) -> Void)?>(nil)
@@ -169,4 +165,12 @@ public struct LoopBound<Value>: @unchecked Sendable {
         precondition(pthread_equal(pthread_self(), owner) != 0, "LoopBound opened off its loop")
         return stored
     }
+}
+
+/// Seconds on the monotonic clock (CLOCK_MONOTONIC, through the vDSO: no system call), for
+/// durations and deadlines: it never jumps when the wall clock is set.
+public func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }

@@ -172,6 +172,7 @@ public func spawnThread(name: String, _ body: @escaping @Sendable () -> Void) ->
     var thread = pthread_t()
     let result = pthread_create(&thread, nil, { context in
         let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
+        authd_set_thread_name(box.name)
         box.body()
         return nil
     }, box)

@@ -8,7 +8,8 @@ extension FuzzTarget {
     /// handlers do, with default settings and with an audience, issuer and leeway configured:
     /// verified as an access token, a refresh token and either (token/verify),
     /// its `user_id`, `jti` and `exp` read; an accepted refresh token is exchanged for a new
-    /// access token and a rotated refresh token, which authd must then accept itself.
+    /// access token and a rotated refresh token, which authd must then accept itself. An
+    /// accepted token must also carry `aud`, `iss` and `token_type` exactly as PyJWT requires.
     static func claims(_ input: UnsafeRawBufferPointer) {
         let token: String
         do {
@@ -17,9 +18,10 @@ extension FuzzTarget {
             fatalError("the harness's HS256 key cannot sign: \(error)")
         }
         let now = HarnessKeys.now
-        for authority in [HarnessKeys.authority, HarnessKeys.authorityWithAudience] {
+        for (authority, audience, issuer) in authorities {
             for type in ["access", "refresh", nil] as [String?] {
                 guard let claims = try? authority.verify(token, type: type, now: now) else { continue }
+                mustMatchExactly(claims, type: type, audience: audience, issuer: issuer)
                 let userID = UserIDClaim(claims)
                 _ = (userID.id, UserIDClaim.isFalsy(claims), claims["jti"]?.stringValue, claims["exp"]?.numberValue?.double)
                 guard type == "refresh" else { continue }
@@ -30,6 +32,32 @@ extension FuzzTarget {
     }
 
     private static let signer = try! JWSSigner(key: HarnessKeys.hs256)  // a constant key
+
+    /// Each authority with the audience and issuer it was configured with.
+    private static let authorities: [(TokenAuthority, audience: String?, issuer: String?)] = [
+        (HarnessKeys.authority, nil, nil),
+        (HarnessKeys.authorityWithAudience, HarnessKeys.audience, HarnessKeys.issuer),
+    ]
+
+    /// The answer PyJWT gives, checked byte by byte rather than with the comparison authd uses:
+    /// an accepted token's `token_type` and `iss` are the expected ones and its `aud` is the
+    /// audience or a list holding it, in the same code points. authd's claims policy once used
+    /// Swift's String ==, which lets "K" match U+212A KELVIN SIGN: that is no trap, only a wrong
+    /// answer, and without this check fuzzing could not report it.
+    private static func mustMatchExactly(_ claims: JSONObject, type: String?, audience: String?, issuer: String?) {
+        func same(_ value: JSONValue?, _ expected: String) -> Bool {
+            guard let text = value?.stringValue else { return false }
+            return Array(text.utf8) == Array(expected.utf8)
+        }
+        if let type, !same(claims["token_type"], type) { fatalError("authd accepted a token_type other than \(type)") }
+        if let issuer, !same(claims["iss"], issuer) { fatalError("authd accepted an iss other than \(issuer)") }
+        if let audience {
+            let aud = claims["aud"]
+            guard same(aud, audience) || aud?.arrayValue?.contains(where: { same($0, audience) }) == true else {
+                fatalError("authd accepted an aud without \(audience)")
+            }
+        }
+    }
 
     /// A token authd just issued from an accepted one must be accepted too. The one allowed
     /// refusal is size: re-serializing escapes U+2028 and U+2029, so a refresh token near the

@@ -16,10 +16,17 @@ package enum HarnessKeys {
 
     /// The same, with the checks a deployment may add: an audience, an issuer and a leeway.
     package static let authorityWithAudience = makeAuthority {
-        $0.audience = "authd-fuzz"
-        $0.issuer = "https://authd.example"
+        $0.audience = audience
+        $0.issuer = issuer
         $0.leeway = 30
     }
+
+    /// The audience and issuer `authorityWithAudience` requires. Each holds a character that
+    /// Swift's String == takes as equal to another spelling: "K" to U+212A KELVIN SIGN, U+00E9
+    /// to "e" + U+0301. PyJWT compares code points, so a token with the other spelling must be
+    /// refused. (Lowercase ASCII has no such second spelling: with it, fuzzing could not get there.)
+    package static let audience = "authd-fuzz-K"
+    package static let issuer = "https://authd.example/caf\u{E9}"
 
     /// The same secret as a key, for signing tokens the authority must accept.
     package static let hs256 = try! JWTKey.hmac(secret: hmacSecret, algorithm: .HS256)

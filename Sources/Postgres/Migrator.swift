@@ -15,7 +15,7 @@ public struct Migrator: Sendable {
     /// The migrations, in version order.
     public let migrations: [Migration]
 
-    /// Uses migrations embedded in the binary (or built by a test).
+    /// Uses `migrations` (the ones compiled into authd, or built by a test).
     public init(_ migrations: [Migration]) throws(PostgresSetupError) {
         let sorted = migrations.sorted { $0.version < $1.version }
         for (earlier, later) in zip(sorted, sorted.dropFirst()) where earlier.version == later.version {
@@ -24,7 +24,7 @@ public struct Migrator: Sendable {
         self.migrations = sorted
     }
 
-    /// Uses `(version, name, sql)` triples, for example compiled into the binary.
+    /// Uses `(version, name, sql)` triples (tests).
     public init(_ migrations: [(version: Int, name: String, sql: String)]) throws(PostgresSetupError) {
         try self.init(migrations.map { Migration(version: $0.version, name: $0.name, sql: $0.sql) })
     }

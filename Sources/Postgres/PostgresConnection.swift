@@ -456,10 +456,3 @@ func oneLine(_ text: String) -> String {
         .filter { !$0.isEmpty }
         .joined(separator: "; ")
 }
-
-/// Seconds on a clock that never jumps (unlike the wall clock the loop caches).
-func monotonicSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-}

@@ -1,6 +1,7 @@
 // The loop's inbox, timers and worker pool.
 import Glibc
 import EventLoop
+import LoopTestSupport
 import Testing
 
 @Suite("Event loop")
@@ -11,7 +12,7 @@ struct EventLoopTests {
         let allOnLoop = Lock(true)
         let done = Semaphore()
         let loopThread = Lock<pthread_t?>(nil)
-        let running = RunningLoop { _ in
+        let running = LoopThread { _ in
             loopThread.withLock { $0 = pthread_self() }
             return nil
         }
@@ -37,7 +38,7 @@ struct EventLoopTests {
     func timers() {
         let fired = Lock<[String]>([])
         let done = Semaphore()
-        let running = RunningLoop { loop in
+        let running = LoopThread { loop in
             let start = loop.now
             let holder = Timers()
             let kept = LoopTimer(loop: loop, after: 0.05) { fired.withLock { $0.append("kept after \(loop.now - start >= 0.049)") } }
@@ -59,8 +60,8 @@ struct EventLoopTests {
     @Test("a trigger fired many times runs once, after the callbacks already running")
     func trigger() {
         let log = Lock<[String]>([])
-        let running = RunningLoop { _ in nil }
-        running.perform { loop in
+        let running = LoopThread()
+        running.performAndWait { loop in
             let trigger = LoopTrigger(loop: loop) { log.withLock { $0.append("trigger") } }
             for _ in 0..<5 { trigger.fire() }
             log.withLock { $0.append("callback") }
@@ -82,9 +83,9 @@ struct EventLoopTests {
         let results = Lock<[Int]>([])
         let accepted = Lock<[Bool]>([])
         let completionsOnLoop = Lock(true)
-        let running = RunningLoop { _ in nil }
+        let running = LoopThread()
         func submit(_ values: Range<Int>, blocking: Bool) {
-            running.perform { loop in
+            running.performAndWait { loop in
                 for value in values {
                     let ok = pool.submit(from: loop, { () -> Int in
                         if blocking {
@@ -119,10 +120,10 @@ struct EventLoopTests {
     @Test("a finished job lets go of what its completion captured (a request and its body)")
     func workersReleaseFinishedJobs() {
         let pool = WorkerPool(threads: 1, queueLimit: 8)
-        let running = RunningLoop { _ in nil }
+        let running = LoopThread()
         let done = Semaphore()
         let watcher = Lock<WeakPayload?>(nil)
-        running.perform { loop in
+        running.performAndWait { loop in
             let payload = Payload()
             watcher.withLock { $0 = WeakPayload(payload) }
             _ = pool.submit(from: loop, { 1 }) { _ in
@@ -136,7 +137,7 @@ struct EventLoopTests {
         // compacted, every 64 jobs.
         var released = false
         for _ in 0..<100 where !released {
-            running.perform { _ in }
+            running.performAndWait { _ in }
             released = watcher.withLock { $0?.value } == nil
             if !released { usleep(10_000) }
         }

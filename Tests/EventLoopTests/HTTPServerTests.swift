@@ -1,6 +1,7 @@
 // The evhttp server: replies now or later, deadlines, forgotten requests, limits, disconnects.
 import Glibc
 import EventLoop
+import LoopTestSupport
 import Testing
 
 @Suite("HTTP server")
@@ -9,9 +10,9 @@ struct HTTPServerTests {
     static func serve(
         _ configuration: HTTPServerConfiguration = HTTPServerConfiguration(port: 0),
         _ handler: @escaping @Sendable (HTTPRequest) -> Void
-    ) -> (RunningLoop, Int) {
+    ) -> (LoopThread, Int) {
         let port = Lock(0)
-        let running = RunningLoop { loop in
+        let running = LoopThread { loop in
             let server = try! HTTPServer(loop: loop, configuration: configuration, handler: handler)
             port.withLock { $0 = server.port }
             return server

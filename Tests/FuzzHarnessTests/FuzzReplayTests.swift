@@ -1,5 +1,6 @@
-// Replays every seed and every input that once crashed a fuzz target, without libFuzzer, so that
-// each test run checks the fixes still hold. A regression shows up as this process trapping.
+// Replays every seed and every input that once crashed a fuzz target or got a wrong answer from
+// it, without libFuzzer, so that each test run checks the fixes still hold. A regression shows up
+// as this process trapping (the targets check answers with fatalError, as libFuzzer needs).
 import Foundation
 import FuzzHarness
 import JWT
@@ -57,9 +58,27 @@ struct FuzzReplayTests {
         try FuzzTarget.allCases.flatMap { target in try inputs("Regressions", target).map { Regression(target: target, file: $0) } }
     }
 
-    @Test("every input that once crashed a target runs without a trap", arguments: try regressions())
+    @Test("every input that once crashed a target or got a wrong answer runs without a trap", arguments: try regressions())
     func regression(_ input: Regression) throws {
         try Self.bytes(of: input.file).withUnsafeBytes { input.target.run($0) }
+    }
+
+    /// The test above runs one case per file, so it would pass with none: a missing or emptied
+    /// folder (or one misnamed, which no target reads) must fail here instead.
+    @Test("Fuzz/Regressions holds past findings, each in the folder of a target")
+    func regressionsPresent() throws {
+        let folder = Self.fuzzDirectory.appendingPathComponent("Regressions")
+        var isDirectory: ObjCBool = false
+        try #require(
+            FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory) && isDirectory.boolValue,
+            "Fuzz/Regressions is missing")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }
+        for name in names {
+            let target = FuzzTarget(rawValue: name)
+            #expect(target != nil, "Fuzz/Regressions/\(name) is not a fuzz target's name")
+            if let target { #expect(try !Self.inputs("Regressions", target).isEmpty, "Fuzz/Regressions/\(name) is empty") }
+        }
+        #expect(try !Self.regressions().isEmpty, "Fuzz/Regressions has no inputs")
     }
 
     /// Seeds named `valid-*` are tokens (or headers carrying one) signed with the harness keys:

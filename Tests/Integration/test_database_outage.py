@@ -6,6 +6,7 @@ These tests stop, restart and kill the session's private cluster (scripts/test-p
 are skipped when AUTHD_TEST_DATABASE_URL points at a database the suite does not control. After
 each, the cluster runs again and every running server is ready before the next test starts."""
 
+import re
 import threading
 import time
 from types import SimpleNamespace
@@ -232,3 +233,22 @@ def test_server_started_while_postgres_is_down_serves_once_it_is_up(postgres, sp
     back = recovery_deadline()
     expect(settle(lambda: server.get("/readyz", timeout=10), "GET /readyz", back), 200)
     expect_tokens(settle(lambda: server.login("Gokul", "123", timeout=10), "login", back), ("refresh", "access"))
+
+
+def test_a_missing_table_is_named_in_the_log_by_the_first_request_that_needs_it(database, spawn_server):
+    # template1 exists in every cluster and holds no auth_user: authd connects, cannot prepare
+    # its statements, and must say why, not just answer 503.
+    url = re.sub(r"/[^/?]*(\?|$)", r"/template1\1", database.url.split("://", 1)[1], count=1)
+    server = spawn_server("default", DATABASE_URL=database.url.split("://", 1)[0] + "://" + url)
+    resp = server.login("nobody", "irrelevant")
+    assert resp.status_code == 503, resp.text
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        log = server.stderr_text()
+        if "database query failed" in log and '42P01' in log:
+            break
+        time.sleep(0.1)
+    assert 'relation "auth_user" does not exist' in log, log[-2000:]
+    failed = [line for line in log.splitlines() if "database query failed" in line]
+    assert failed and "statement=account_by_username" in failed[0], failed
+    assert "nobody" not in log and "irrelevant" not in log, "query parameters reached the log"

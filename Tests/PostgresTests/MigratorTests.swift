@@ -2,6 +2,7 @@
 
 import EventLoop
 import Foundation
+import LoopTestSupport
 import Postgres
 import Testing
 

@@ -3,6 +3,7 @@
 
 import EventLoop
 import Foundation
+import LoopTestSupport
 import Postgres
 import Testing
 

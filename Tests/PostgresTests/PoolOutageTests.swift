@@ -3,6 +3,7 @@
 // its own server, since it stops or kills it.
 
 import EventLoop
+import LoopTestSupport
 import Postgres
 import Testing
 
@@ -29,20 +30,6 @@ struct PoolOutageTests {
                     }
                 }
                 probe()
-            })
-    }
-
-    /// Polls until a query succeeds; returns the monotonic time of that success.
-    private func firstSuccess(_ loop: LoopThread, _ pool: LoopBound<PostgresPool>) async throws -> Double {
-        try #require(
-            await loop.perform(timeout: 10) { loop, finish in
-                func attempt() {
-                    pool.value.query("echo", ["back"]) { result in
-                        if case .success = result { return finish(monotonic()) }
-                        after(0.02, on: loop) { attempt() }
-                    }
-                }
-                attempt()
             })
     }
 
@@ -77,7 +64,7 @@ struct PoolOutageTests {
 
         try await cluster.start()
         let started = monotonic()
-        let served = try await firstSuccess(loop, pool)
+        let served = try await loop.firstSuccess(pool)
         #expect(served - started < 2, "service resumed \(served - started) s after Postgres did")
 
         let report: Ticker.Report = try #require(await loop.perform { _, finish in finish(ticker.value.stop()) })
@@ -109,7 +96,7 @@ struct PoolOutageTests {
 
         try await cluster.start()
         let started = monotonic()
-        var served = try await firstSuccess(loop, pool)
+        var served = try await loop.firstSuccess(pool)
         #expect(served - started < 2, "first connection \(served - started) s after Postgres started")
 
         let inFlight = Promise<Result<PostgresRows, PostgresError>>()
@@ -126,7 +113,7 @@ struct PoolOutageTests {
 
         try await cluster.start()  // with crash recovery
         let restarted = monotonic()
-        served = try await firstSuccess(loop, pool)
+        served = try await loop.firstSuccess(pool)
         #expect(served - restarted < 2, "service resumed \(served - restarted) s after Postgres did")
 
         let report: Ticker.Report = try #require(await loop.perform { _, finish in finish(ticker.value.stop()) })

@@ -2,6 +2,7 @@
 // timeout or a dead server with a full pipeline, and what each does to the other queries.
 
 import EventLoop
+import LoopTestSupport
 import Postgres
 import Testing
 
@@ -133,51 +134,15 @@ struct PoolPipelineTests {
 
     @Test("a timeout with several queries in flight fails them all with .timeout, and the pool recovers")
     func timeoutFailsThePipeline() async throws {
-        try await TestPostgres.withFreshDatabase { url in
-            let logs = LogSink()
-            let loop = await LoopThread.start()
-            defer { loop.stop() }
-            let pool = try await loop.openPool(
-                PoolFixture.configuration(url, logs: logs) {
-                    $0.connections = 1
-                    $0.queryTimeout = 0.3
-                })
-            typealias Outcome = (errors: [PostgresError?], slowest: Double, inFlight: Int)
-            let outcome: Outcome = try #require(
-                await loop.perform { eventLoop, finish in
-                    let start = monotonic()
-                    var errors: [PostgresError?] = []
-                    var slowest = 0.0
-                    var inFlight = 0
-                    let record: (Result<PostgresRows, PostgresError>) -> Void = { result in
-                        errors.append(result.failure)
-                        slowest = max(slowest, monotonic() - start)
-                        if errors.count == 4 { finish((errors, slowest, inFlight)) }
-                    }
-                    pool.value.query("sleep", ["10"], completion: record)
-                    for value in ["a", "b", "c"] { pool.value.query("echo", [value], completion: record) }
-                    afterDispatch(on: eventLoop) { inFlight = pool.value.stats.inFlight }
-                })
+        try await QueryTimeoutFixture.withPool { loop, pool, logs in
+            let outcome = try await loop.sleepThenEcho(pool, ["a", "b", "c"])
             #expect(outcome.inFlight == 4)
             #expect(outcome.errors == [.timeout, .timeout, .timeout, .timeout])
             #expect(outcome.slowest < 1.5, "the last timeout came after \(outcome.slowest) s")
             #expect(logs.all.contains { $0.contains("timed out") && $0.contains("4 in flight") && $0.contains("resetting") })
-            let recovered: [String?] = try #require(
-                await loop.perform(timeout: 5) { loop, finish in
-                    waitUntil(loop: loop, timeout: 3, { pool.value.isReady }) { _ in
-                        var values: [String?] = []
-                        for value in ["back", "again"] {
-                            pool.value.query("echo", [value]) { result in
-                                values.append(try? result.get().first?[0])
-                                if values.count == 2 { finish(values) }
-                            }
-                        }
-                    }
-                })
-            #expect(recovered == ["back", "again"])
+            #expect(try await loop.echoOnceReady(pool, ["back", "again"]) == ["back", "again"])
             let stats = try #require(await loop.stats(pool))
             #expect(stats.inFlight == 0 && stats.connectionFailures == 0)
-            await loop.close(pool)
         }
     }
 }
@@ -226,16 +191,7 @@ struct PoolPipelineOutageTests {
 
         try await cluster.start()  // with crash recovery
         let restarted = monotonic()
-        let served: Double = try #require(
-            await loop.perform(timeout: 10) { loop, finish in
-                func attempt() {
-                    pool.value.query("echo", ["back"]) { result in
-                        if case .success = result { return finish(monotonic()) }
-                        after(0.02, on: loop) { attempt() }
-                    }
-                }
-                attempt()
-            })
+        let served = try await loop.firstSuccess(pool)
         #expect(served - restarted < 2, "service resumed \(served - restarted) s after Postgres did")
         // And pipelines again.
         let values: [String?] = try #require(

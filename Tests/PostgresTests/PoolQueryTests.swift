@@ -2,6 +2,7 @@
 // loop that keeps turning while queries run.
 
 import EventLoop
+import LoopTestSupport
 import Postgres
 import Testing
 
@@ -147,36 +148,12 @@ struct PoolQueryTests {
 
     @Test("a query over queryTimeout fails with .timeout, its connection resets, and the pool recovers")
     func queryTimeout() async throws {
-        try await TestPostgres.withFreshDatabase { url in
-            let logs = LogSink()
-            let loop = await LoopThread.start()
-            defer { loop.stop() }
-            let pool = try await loop.openPool(
-                PoolFixture.configuration(url, logs: logs) {
-                    $0.connections = 1
-                    $0.queryTimeout = 0.3
-                })
-            let outcome: [PostgresError?] = try #require(
-                await loop.perform { _, finish in
-                    let start = monotonic()
-                    var results: [(PostgresError?, Double)] = []
-                    let record: (Result<PostgresRows, PostgresError>) -> Void = { result in
-                        results.append((result.failure, monotonic() - start))
-                        if results.count == 2 { finish(results.map(\.0) + results.map { $0.1 < 1.5 ? nil : .unavailable }) }
-                    }
-                    pool.value.query("sleep", ["10"], completion: record)
-                    pool.value.query("echo", ["waits behind it"], completion: record)  // times out in the queue
-                })
-            #expect(outcome == [.timeout, .timeout, nil, nil])  // both within 1.5 s
-            let recovered: Result<String?, PostgresError> = try #require(
-                await loop.perform(timeout: 5) { loop, finish in
-                    waitUntil(loop: loop, timeout: 3, { pool.value.isReady }) { _ in
-                        pool.value.query("echo", ["back"]) { finish($0.map { $0.first?[0] }) }
-                    }
-                })
-            #expect(try recovered.get() == "back")
+        try await QueryTimeoutFixture.withPool { loop, pool, logs in
+            let outcome = try await loop.sleepThenEcho(pool, ["waits behind it"])
+            #expect(outcome.errors == [.timeout, .timeout])
+            #expect(outcome.slowest < 1.5, "the last timeout came after \(outcome.slowest) s")
+            #expect(try await loop.echoOnceReady(pool, ["back"]) == ["back"])
             #expect(logs.all.contains { $0.contains("timed out") && $0.contains("resetting") })
-            await loop.close(pool)
         }
     }
 

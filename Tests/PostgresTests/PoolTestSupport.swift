@@ -1,6 +1,8 @@
-// Shared pieces of the pool tests: the statements, a pool opened on a test loop, one query.
+// Shared pieces of the pool tests: the statements, a pool opened on a test loop, one query, the
+// first success after an outage.
 
 import EventLoop
+import LoopTestSupport
 import Postgres
 import Testing
 
@@ -51,6 +53,21 @@ extension LoopThread {
 
     func stats(_ pool: LoopBound<PostgresPool>) async -> PostgresPoolStats? {
         await perform { _, finish in finish(pool.value.stats) }
+    }
+
+    /// After an outage: queries every 20 ms until one succeeds (within 10 s); the monotonic
+    /// time of that success.
+    func firstSuccess(_ pool: LoopBound<PostgresPool>) async throws -> Double {
+        try #require(
+            await perform(timeout: 10) { loop, finish in
+                func attempt() {
+                    pool.value.query("echo", ["back"]) { result in
+                        if case .success = result { return finish(monotonic()) }
+                        after(0.02, on: loop) { attempt() }
+                    }
+                }
+                attempt()
+            })
     }
 
     func close(_ pool: LoopBound<PostgresPool>) async {

@@ -3,6 +3,7 @@
 
 import EventLoop
 import Foundation
+import LoopTestSupport
 @testable import Postgres
 import Testing
 

@@ -1,4 +1,4 @@
-// Linux calls Swift cannot import: the variadic syscall() and GNU-only scheduling constants.
+// Linux calls Swift cannot import: the variadic syscall() and GNU-only functions and constants.
 #ifndef AUTHD_CLINUX_H
 #define AUTHD_CLINUX_H
 
@@ -6,5 +6,9 @@
 /// CPU-bound) and the given nice value (Linux schedules threads individually; gettid is not
 /// importable from Swift). Returns 0 on success, -1 otherwise.
 int authd_set_thread_background(int nice);
+
+/// Names the calling thread (what top -H, gdb and /proc/PID/task/TID/comm show); Linux keeps
+/// the first 15 bytes. pthread_setname_np is GNU-only, hidden from Swift's Glibc module.
+void authd_set_thread_name(const char *name);
 
 #endif

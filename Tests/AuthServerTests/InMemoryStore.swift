@@ -1,0 +1,78 @@
+// Users and revocations in memory: the stores' interfaces with nothing behind them, so that the
+// handlers can be tested in Swift without PostgreSQL.
+@testable import AuthServer
+import Postgres
+
+/// One loop's users and revoked tokens. Completions run at once (a real store may also answer
+/// before it returns: the pool does when it refuses a query).
+final class InMemoryStore: UserStore, RevocationStore, StoreHealth {
+    var accounts: [String: LoginAccount] = [:]
+    var usernames: [Int64: String] = [:]
+    var revoked: [String: RevokedToken] = [:]
+    var recordedLogins: [Int64] = []
+    /// While true, every call fails as a database outage does.
+    var isDown = false
+
+    func add(id: Int64, username: String, passwordHash: String, isActive: Bool = true) {
+        accounts[username] = LoginAccount(id: id, passwordHash: passwordHash, isActive: isActive)
+        usernames[id] = username
+    }
+
+    private func answer<T>(_ value: @autoclosure () -> T, _ then: (Result<T, StoreError>) -> Void) {
+        then(isDown ? .failure(.unavailable) : .success(value()))
+    }
+
+    private func owner(_ id: Int64?) -> LoginAccount? {
+        id.flatMap { usernames[$0] }.flatMap { accounts[$0] }
+    }
+
+    // MARK: UserStore
+
+    func account(username: String, then: @escaping (Result<LoginAccount?, StoreError>) -> Void) {
+        answer(accounts[username], then)
+    }
+
+    func user(id: Int64, then: @escaping (Result<User?, StoreError>) -> Void) {
+        answer(owner(id).map { User(id: id, username: usernames[id]!, isActive: $0.isActive) }, then)
+    }
+
+    func upgradePasswordHash(userID: Int64, from previousHash: String, to newHash: String) {
+        guard let username = usernames[userID], let account = accounts[username], account.passwordHash == previousHash else { return }
+        accounts[username] = LoginAccount(id: userID, passwordHash: newHash, isActive: account.isActive)
+    }
+
+    func recordLogin(userID: Int64) {
+        recordedLogins.append(userID)
+    }
+
+    // MARK: RevocationStore
+
+    func isRevoked(jti: String, then: @escaping (Result<Bool, StoreError>) -> Void) {
+        answer(revoked[jti] != nil, then)
+    }
+
+    func revoke(_ token: RevokedToken, then: @escaping (Result<Bool, StoreError>) -> Void) {
+        guard !isDown else { return then(.failure(.unavailable)) }
+        let isNew = revoked[token.jti] == nil
+        if isNew { revoked[token.jti] = token }
+        then(.success(isNew))
+    }
+
+    func refreshStatus(jti: String, ownerID: Int64?, then: @escaping (Result<RefreshStatus, StoreError>) -> Void) {
+        answer(RefreshStatus(ownerActive: owner(ownerID)?.isActive, revokedBefore: revoked[jti] != nil, revokedNow: false), then)
+    }
+
+    func rotate(_ token: RevokedToken, then: @escaping (Result<RefreshStatus, StoreError>) -> Void) {
+        guard !isDown else { return then(.failure(.unavailable)) }
+        let ownerActive = owner(token.userID)?.isActive
+        let revokedBefore = revoked[token.jti] != nil
+        let revokes = !revokedBefore && (token.userID == nil || ownerActive == true)
+        if revokes { revoked[token.jti] = token }
+        then(.success(RefreshStatus(ownerActive: ownerActive, revokedBefore: revokedBefore, revokedNow: revokes)))
+    }
+
+    // MARK: StoreHealth
+
+    var isReady: Bool { !isDown }
+    var databaseStats: PostgresPoolStats { PostgresPoolStats() }
+}
