@@ -60,9 +60,10 @@ final class AuthService {
     }
 
     /// This loop's counters as /metrics reports them, with its gauges read now.
-    func metricsSnapshot(requestsInFlight: Int) -> MetricsCounts {
+    func metricsSnapshot(requestsInFlight: Int, acceptPauses: Int) -> MetricsCounts {
         var snapshot = counts
         snapshot.requestsInFlight = requestsInFlight
+        snapshot.acceptPauses = acceptPauses
         snapshot.database = health.databaseStats
         return snapshot
     }

@@ -40,6 +40,8 @@ struct MetricsCounts: Sendable {
     var workerRejections = 0
     /// Taken when the loop is asked, not counted.
     var requestsInFlight = 0
+    /// Times accepting paused because accept() ran out of descriptors or memory (the server's count).
+    var acceptPauses = 0
     var database = PostgresPoolStats()
 
     mutating func add(_ other: MetricsCounts) {
@@ -54,6 +56,7 @@ struct MetricsCounts: Sendable {
         revokedByRotation += other.revokedByRotation
         workerRejections += other.workerRejections
         requestsInFlight += other.requestsInFlight
+        acceptPauses += other.acceptPauses
         database.add(other.database)
     }
 

@@ -37,6 +37,8 @@ struct MetricsExposition {
 
         out.family("authd_http_requests_in_flight", "gauge", "Requests received and not yet answered.")
         out.sample("authd_http_requests_in_flight", [], counts.requestsInFlight)
+        out.family("authd_http_accept_pauses_total", "counter", "Times accepting paused because accept() ran out of descriptors or memory.")
+        out.sample("authd_http_accept_pauses_total", [], counts.acceptPauses)
 
         out.family("authd_logins_total", "counter", "Logins at /api/token/: succeeded, or failed for bad credentials.")
         out.sample("authd_logins_total", [("result", "succeeded")], counts.loginsSucceeded)

@@ -28,7 +28,13 @@ package enum Server {
         let (host, port) = try listenAddress(settings.listen)
 
         EventLoop.configureProcess()
-        EventLoop.setLogHandler { Log.write(.warning, "libevent", [("message", .text($0))]) }
+        // libevent's warnings can repeat per connection or per accept: one line per kind of
+        // message (digits aside) every 10 s at most.
+        let libeventThrottle = LogThrottle(interval: 10)
+        EventLoop.setLogHandler { message in
+            libeventThrottle.write(kind: String(message.filter { !$0.isNumber }), .warning, "libevent", [("message", .text(message))])
+        }
+        let descriptorLimit = raiseDescriptorLimit()
         // Signals are taken by the main thread alone (sigwait), so block them before any thread
         // starts: the threads inherit the mask.
         var signals = sigset_t()
@@ -41,7 +47,7 @@ package enum Server {
         let shared = SharedState(settings: settings, authority: authority, workers: workers)
         Log.configure(level: settings.logLevel, format: settings.logFormat)
         _ = ProcessFacts.startTime
-        Log.write(.info, "authd starting", settings.summary(database: database.target))
+        Log.write(.info, "authd starting", settings.summary(database: database.target) + [("descriptor_limit", .integer(descriptorLimit))])
 
         let startup = Lock<(port: Int?, failure: String?, stoppers: [@Sendable () -> Void])>((nil, nil, []))
         var threads: [ThreadHandle] = []
@@ -69,8 +75,16 @@ package enum Server {
                     return
                 }
                 server.onAnswered = { [weak service] answer in service?.answered(answer) }
+                server.onAcceptFailure = { error, paused in
+                    let fields: [(String, LogValue)] = [
+                        ("error", .text(String(cString: strerror(error)))),
+                        ("action", .text(paused ? "accepting paused for \(HTTPServer.acceptPause) s" : "none")),
+                    ]
+                    acceptFailureLog.write(kind: "accept/\(error)", .warning, "accept failed", fields)
+                }
                 shared.metrics.register(loop) { [weak service, weak server] in
-                    service?.metricsSnapshot(requestsInFlight: server?.inFlight ?? 0) ?? MetricsCounts()
+                    service?.metricsSnapshot(requestsInFlight: server?.inFlight ?? 0, acceptPauses: server?.acceptPauses ?? 0)
+                        ?? MetricsCounts()
                 }
                 let handle = LoopBound(Drain(loop: loop, server: server, pool: pool, deadline: drainSeconds), on: loop)
                 let inbox = loop.inbox
@@ -101,6 +115,20 @@ package enum Server {
         Log.info("authd stopped")
     }
 
+    /// Raises the soft limit on open descriptors to the hard limit, as nginx and Go do: the
+    /// default soft limit (1,024) is far below what a server with thousands of keep-alive
+    /// clients needs. Returns the limit now in force.
+    static func raiseDescriptorLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(RLIMIT_NOFILE_RESOURCE, &limit) == 0 else { return -1 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(RLIMIT_NOFILE_RESOURCE, &raised) == 0 { limit = raised }
+        }
+        return limit.rlim_cur >= rlim_t(Int.max) ? Int.max : Int(limit.rlim_cur)
+    }
+
     /// "host:port", "[v6]:port" or ":port".
     static func listenAddress(_ text: String) throws(SettingsError) -> (String, Int) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
@@ -110,6 +138,12 @@ package enum Server {
         return (host.isEmpty ? "0.0.0.0" : host, port)
     }
 }
+
+/// accept() failures, logged at most once per errno every 10 s (with how many were left out):
+/// out of descriptors, every loop fails on every wake-up.
+private let acceptFailureLog = LogThrottle(interval: 10)
+
+private let RLIMIT_NOFILE_RESOURCE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
 
 /// One loop's graceful stop: no new connections, wait for requests in flight, then close.
 final class Drain {

@@ -78,6 +78,16 @@ public final class HTTPServer {
     /// and restarts without coordination.
     private let requestIDPrefix = String(UInt32.random(in: 0x1000_0000...UInt32.max), radix: 16)
     private var isDraining = false
+    private var listener: OpaquePointer?
+    /// Re-enables accepting after a pause for lack of descriptors or memory.
+    private var acceptResume: LoopTimer?
+    /// How long accepting pauses when accept() fails for lack of descriptors or memory: the
+    /// listening socket stays readable, so retrying at once would spin the loop.
+    public static let acceptPause = 0.1
+    /// How many times accepting paused (accept() failed with EMFILE, ENFILE, ENOBUFS or ENOMEM).
+    public private(set) var acceptPauses = 0
+    /// Told of each accept() failure, with its errno, and whether accepting paused.
+    public var onAcceptFailure: ((_ error: Int32, _ paused: Bool) -> Void)?
 
     public init(loop: EventLoop, configuration: HTTPServerConfiguration, handler: @escaping (HTTPRequest) -> Void) throws(HTTPServerError) {
         self.loop = loop
@@ -108,6 +118,7 @@ public final class HTTPServer {
         // evhttp_free frees every request still open; a handler answering one later would
         // write to freed memory, so each is told first.
         for entry in pending.values { entry.request?.abandon() }
+        if let listener { acceptingServers.withLock { $0[UnsafeRawPointer(listener)] = nil } }
         evhttp_free(http)
     }
 
@@ -145,6 +156,17 @@ public final class HTTPServer {
             throw HTTPServerError(description: "evhttp_bind_listener failed")
         }
         self.bound = bound
+        self.listener = listener
+        // Without an error callback libevent warns and returns, and the still-readable socket
+        // calls it again at once: a loop at 100% CPU and a log flood while descriptors run out.
+        // The callback's argument is evhttp's (it shares the accept callback's), so the server
+        // is found by its listener.
+        acceptingServers.withLock { $0[UnsafeRawPointer(listener)] = WeakServer(server: self) }
+        evconnlistener_set_error_cb(listener) { listener, _ in
+            let error = errno
+            guard let listener, let server = acceptingServers.withLock({ $0[UnsafeRawPointer(listener)]?.server }) else { return }
+            server.acceptFailed(error)
+        }
         var actual = sockaddr_storage()
         var actualLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let fd = evconnlistener_get_fd(listener)
@@ -157,12 +179,28 @@ public final class HTTPServer {
                 : withUnsafePointer(to: &actual) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) } })
     }
 
+    private func acceptFailed(_ error: Int32) {
+        let outOfResources = [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(error)
+        if outOfResources, let listener, !isDraining {
+            evconnlistener_disable(listener)
+            acceptPauses += 1
+            acceptResume = LoopTimer(loop: loop, after: Self.acceptPause) { [weak self] in
+                guard let self, let listener = self.listener, !self.isDraining else { return }
+                evconnlistener_enable(listener)
+            }
+        }
+        onAcceptFailure?(error, outOfResources)
+    }
+
     /// Stops accepting new connections. Requests in flight, and requests arriving on open
     /// connections, are still answered, each with `Connection: close`.
     public func beginDraining() {
         isDraining = true
         for entry in pending.values { entry.request?.closesConnection = true }
+        acceptResume?.cancel()
         if let bound {
+            if let listener { acceptingServers.withLock { $0[UnsafeRawPointer(listener)] = nil } }
+            listener = nil
             evhttp_del_accept_socket(http, bound)
             self.bound = nil
         }
@@ -256,4 +294,13 @@ public final class HTTPServer {
 
 private struct WeakRequest {
     weak var request: HTTPRequest?
+}
+
+/// The server behind each listening socket, for libevent's accept-error callback. Touched only
+/// when a server starts or stops listening and when accept() fails.
+private let acceptingServers = Lock<[UnsafeRawPointer: WeakServer]>([:])
+
+private struct WeakServer: @unchecked Sendable {
+    /// Used only on the server's own loop thread (the callback runs there).
+    weak var server: HTTPServer?
 }
