@@ -2,7 +2,7 @@
 // authd: a JWT authentication server compatible with djangorestframework-simplejwt.
 // Layering (each arrow is an allowed import):
 //   JWT, Passwords -> AuthCrypto -> COpenSSL      JSON (pure Swift, no C)
-//   AuthServer -> EventLoop -> CLibevent, CLinux; Postgres -> CLibpq, EventLoop
+//   AuthServer -> EventLoop -> CLibevent, CEvhttpInternals, CLinux; Postgres -> CLibpq, EventLoop
 // Each C library has one Swift module over it; everything above sees Swift types.
 import PackageDescription
 
@@ -38,6 +38,9 @@ let package = Package(
         // Linux calls Swift cannot import (variadic syscall, GNU-only constants). OpenSSL's
         // macros have their function forms in COpenSSL's own header.
         .target(name: "CLinux"),
+        // The one read of libevent 2.1's internals: a guarded mirror of the evhttp connection's
+        // parse state and current request (see its header for why).
+        .target(name: "CEvhttpInternals", linkerSettings: [.linkedLibrary("event")]),
 
         // Pure Swift JSON reader/writer for attacker-controlled bytes.
         .target(name: "JSON", swiftSettings: strictSwift),
@@ -45,7 +48,7 @@ let package = Package(
         .target(name: "AuthCrypto", dependencies: ["COpenSSL"], swiftSettings: strictSwift),
         // The one Swift module over libevent: event loops, timers, socket watches, the inbox,
         // the worker pool and the evhttp server.
-        .target(name: "EventLoop", dependencies: ["CLibevent", "CLinux"], swiftSettings: strictSwift),
+        .target(name: "EventLoop", dependencies: ["CLibevent", "CEvhttpInternals", "CLinux"], swiftSettings: strictSwift),
         // Compact JWS/JWT: encode, decode, verify, claims, JWK.
         .target(name: "JWT", dependencies: ["AuthCrypto", "JSON"], swiftSettings: strictSwift),
         // Django-compatible password hashes (pbkdf2_sha256).

@@ -60,10 +60,12 @@ final class AuthService {
     }
 
     /// This loop's counters as /metrics reports them, with its gauges read now.
-    func metricsSnapshot(requestsInFlight: Int, acceptPauses: Int) -> MetricsCounts {
+    func metricsSnapshot(_ server: HTTPServer) -> MetricsCounts {
         var snapshot = counts
-        snapshot.requestsInFlight = requestsInFlight
-        snapshot.acceptPauses = acceptPauses
+        snapshot.requestsInFlight = server.inFlight
+        snapshot.acceptPauses = server.acceptPauses
+        snapshot.openConnections = server.openConnections
+        snapshot.deadlineCloses = server.deadlineCloses
         snapshot.database = health.databaseStats
         return snapshot
     }

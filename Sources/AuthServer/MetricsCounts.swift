@@ -42,6 +42,10 @@ struct MetricsCounts: Sendable {
     var requestsInFlight = 0
     /// Times accepting paused because accept() ran out of descriptors or memory (the server's count).
     var acceptPauses = 0
+    /// Client connections open (taken when the loop is asked).
+    var openConnections = 0
+    /// Connections closed at a deadline (the server's counts).
+    var deadlineCloses = DeadlineCloses()
     var database = PostgresPoolStats()
 
     mutating func add(_ other: MetricsCounts) {
@@ -57,6 +61,11 @@ struct MetricsCounts: Sendable {
         workerRejections += other.workerRejections
         requestsInFlight += other.requestsInFlight
         acceptPauses += other.acceptPauses
+        openConnections += other.openConnections
+        deadlineCloses.header += other.deadlineCloses.header
+        deadlineCloses.body += other.deadlineCloses.body
+        deadlineCloses.idle += other.deadlineCloses.idle
+        deadlineCloses.write += other.deadlineCloses.write
         database.add(other.database)
     }
 

@@ -39,6 +39,15 @@ struct MetricsExposition {
         out.sample("authd_http_requests_in_flight", [], counts.requestsInFlight)
         out.family("authd_http_accept_pauses_total", "counter", "Times accepting paused because accept() ran out of descriptors or memory.")
         out.sample("authd_http_accept_pauses_total", [], counts.acceptPauses)
+        out.family("authd_http_connections", "gauge", "Client connections open.")
+        out.sample("authd_http_connections", [], counts.openConnections)
+        out.family("authd_http_deadline_closes_total", "counter", "Connections closed at a deadline, by what they were doing.")
+        for (phase, count) in [
+            ("header", counts.deadlineCloses.header), ("body", counts.deadlineCloses.body), ("idle", counts.deadlineCloses.idle),
+            ("write", counts.deadlineCloses.write),
+        ] {
+            out.sample("authd_http_deadline_closes_total", [("phase", phase)], count)
+        }
 
         out.family("authd_logins_total", "counter", "Logins at /api/token/: succeeded, or failed for bad credentials.")
         out.sample("authd_logins_total", [("result", "succeeded")], counts.loginsSucceeded)

@@ -35,6 +35,15 @@ package enum Server {
             libeventThrottle.write(kind: String(message.filter { !$0.isNumber }), .warning, "libevent", [("message", .text(message))])
         }
         let descriptorLimit = raiseDescriptorLimit()
+        configureMemoryReturn()
+        guard settings.bodyBudget >= settings.maxBodyBytes else {
+            throw SettingsError("AUTHD_BODY_BUDGET must hold at least one body of the largest size (\(settings.maxBodyBytes) bytes)")
+        }
+        let connectionCap = settings.maxConnections > 0 ? settings.maxConnections : connectionCap(descriptorLimit: descriptorLimit, settings: settings)
+        let limits = ConnectionLimits(
+            maxConnections: max(1, connectionCap / settings.loopThreads), headerTimeout: Double(settings.headerTimeout),
+            bodyTimeout: Double(settings.bodyTimeout), bodyMinRate: settings.bodyMinRate, keepAliveTimeout: Double(settings.keepAliveTimeout),
+            writeTimeout: Double(settings.writeTimeout), bodyBudget: BodyBudget(limit: settings.bodyBudget))
         // Signals are taken by the main thread alone (sigwait), so block them before any thread
         // starts: the threads inherit the mask.
         var signals = sigset_t()
@@ -47,7 +56,7 @@ package enum Server {
         let shared = SharedState(settings: settings, authority: authority, workers: workers)
         Log.configure(level: settings.logLevel, format: settings.logFormat)
         _ = ProcessFacts.startTime
-        Log.write(.info, "authd starting", settings.summary(database: database.target) + [("descriptor_limit", .integer(descriptorLimit))])
+        Log.write(.info, "authd starting", settings.summary(database: database.target) + [("descriptor_limit", .integer(descriptorLimit)), ("connection_cap", .integer(connectionCap))])
 
         let startup = Lock<(port: Int?, failure: String?, stoppers: [@Sendable () -> Void])>((nil, nil, []))
         var threads: [ThreadHandle] = []
@@ -56,7 +65,7 @@ package enum Server {
             // Loop 0 binds first; the others bind the port it got (which matters for port 0).
             let boundPort = startup.withLock { $0.port } ?? port
             let http = HTTPServerConfiguration(
-                host: host, port: boundPort, maxBodyBytes: settings.maxBodyBytes, requestDeadline: settings.requestDeadline,
+                host: host, port: boundPort, maxBodyBytes: settings.maxBodyBytes, limits: limits, requestDeadline: settings.requestDeadline,
                 renderRefusal: APIError.renderRefusal)
             let configuration = database
             threads.append(spawnThread(name: "authd-loop-\(index)") {
@@ -83,8 +92,8 @@ package enum Server {
                     acceptFailureLog.write(kind: "accept/\(error)", .warning, "accept failed", fields)
                 }
                 shared.metrics.register(loop) { [weak service, weak server] in
-                    service?.metricsSnapshot(requestsInFlight: server?.inFlight ?? 0, acceptPauses: server?.acceptPauses ?? 0)
-                        ?? MetricsCounts()
+                    guard let service, let server else { return MetricsCounts() }
+                    return service.metricsSnapshot(server)
                 }
                 let handle = LoopBound(Drain(loop: loop, server: server, pool: pool, deadline: drainSeconds), on: loop)
                 let inbox = loop.inbox
@@ -127,6 +136,14 @@ package enum Server {
             if setrlimit(RLIMIT_NOFILE_RESOURCE, &raised) == 0 { limit = raised }
         }
         return limit.rlim_cur >= rlim_t(Int.max) ? Int.max : Int(limit.rlim_cur)
+    }
+
+    /// Client connections the descriptor limit leaves room for, over all loops: each loop also
+    /// holds a listener, an epoll and a wake-up descriptor, and its PostgreSQL connections (twice:
+    /// a reconnect can overlap the old socket); 64 more for the log, key files and slack.
+    static func connectionCap(descriptorLimit: Int, settings: Settings) -> Int {
+        let reserved = 64 + settings.loopThreads * (3 + 2 * settings.databaseConnectionsPerLoop)
+        return max(settings.loopThreads, min(descriptorLimit - reserved, 65_536))
     }
 
     /// "host:port", "[v6]:port" or ":port".

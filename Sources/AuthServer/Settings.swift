@@ -34,6 +34,19 @@ package struct Settings: Sendable {
     /// Largest request body accepted, bytes: Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), so
     /// every body Django reads, authd reads too.
     package var maxBodyBytes: Int = 2_621_440
+    /// Client connections at once, over all loops; 0 derives it from the descriptor limit.
+    package var maxConnections: Int = 0
+    /// Seconds for a request head (from a new connection's accept, or the request's first byte).
+    package var headerTimeout: Int = 10
+    /// Seconds for a body from the end of its head, plus its size at `bodyMinRate` bytes/s.
+    package var bodyTimeout: Int = 10
+    package var bodyMinRate: Int = 65_536
+    /// Seconds a connection may stay idle between requests.
+    package var keepAliveTimeout: Int = 75
+    /// Seconds for an answer to leave before a client that does not read is closed.
+    package var writeTimeout: Int = 30
+    /// Bytes of request bodies held in memory at once, over all connections.
+    package var bodyBudget: Int = 64 << 20
     /// Lines below this level are not written; the access log is at `.info`.
     package var logLevel: LogLevel = .info
     package var logFormat: LogFormat = .text
@@ -79,6 +92,13 @@ extension Settings {
         .integer("AUTHD_HASH_ITERATIONS", "PBKDF2 iterations for new hashes (default 1000000)", \.hashIterations, maximum: DjangoPasswordHash.maximumIterations),
         .flag("AUTHD_UPDATE_LAST_LOGIN", "true: record last_login on each login", \.updateLastLogin),
         .integer("AUTHD_DB_CONNECTIONS", "Postgres connections per loop thread (default 2)", \.databaseConnectionsPerLoop, maximum: 64),
+        .integer("AUTHD_MAX_CONNECTIONS", "client connections at once (default: from the descriptor limit)", \.maxConnections, maximum: 10_000_000),
+        .integer("AUTHD_HEADER_TIMEOUT", "seconds for a request head, not restarted by each byte (default 10)", \.headerTimeout, maximum: 3600),
+        .integer("AUTHD_BODY_TIMEOUT", "seconds for a request body, plus its size at AUTHD_BODY_MIN_RATE (default 10)", \.bodyTimeout, maximum: 3600),
+        .integer("AUTHD_BODY_MIN_RATE", "bytes per second a body must arrive at (default 65536)", \.bodyMinRate),
+        .integer("AUTHD_KEEPALIVE_TIMEOUT", "seconds a connection may idle between requests (default 75)", \.keepAliveTimeout, maximum: 86_400),
+        .integer("AUTHD_WRITE_TIMEOUT", "seconds for an answer to leave; a client that does not read is closed (default 30)", \.writeTimeout, maximum: 3600),
+        .integer("AUTHD_BODY_BUDGET", "bytes of request bodies held at once, over all connections (default 67108864)", \.bodyBudget, maximum: 1 << 40),
         .choice("AUTHD_LOG_LEVEL", "debug, info (default: includes one line per request), warn or error", \.logLevel, \.name),
         .choice("AUTHD_LOG_FORMAT", "text (default) or json: one JSON object per line", \.logFormat, \.name),
     ]
@@ -117,6 +137,8 @@ extension Settings {
             ("leeway_s", .integer(leeway)), ("loops", .integer(loopThreads)), ("workers", .integer(workerThreads)),
             ("db_connections_per_loop", .integer(databaseConnectionsPerLoop)), ("hash_iterations", .integer(hashIterations)),
             ("update_last_login", .text("\(updateLastLogin)")), ("log_level", .text(logLevel.name)), ("log_format", .text(logFormat.name)),
+            ("header_timeout_s", .integer(headerTimeout)), ("body_timeout_s", .integer(bodyTimeout)), ("body_min_rate", .integer(bodyMinRate)),
+            ("keepalive_timeout_s", .integer(keepAliveTimeout)), ("write_timeout_s", .integer(writeTimeout)), ("body_budget", .integer(bodyBudget)),
         ]
         if let audience { fields.append(("audience", .text(audience))) }
         if let issuer { fields.append(("issuer", .text(issuer))) }

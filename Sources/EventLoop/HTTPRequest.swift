@@ -47,6 +47,8 @@ public final class HTTPRequest {
     public let requestID: String
     private var deadline: LoopTimer?
     private let renderRefusal: RefusalRenderer
+    /// Where the request arrived, told when its answer is queued (its write deadline starts).
+    private weak var connection: HTTPConnection?
     private let onAnswer: (HTTPRequest, Int) -> Void
     /// Set while the server drains: the response closes its connection, so a keep-alive client
     /// opens its next request elsewhere instead of racing the close.
@@ -57,13 +59,14 @@ public final class HTTPRequest {
 
     init(
         raw: OpaquePointer, loop: EventLoop, method: HTTPMethod, id: UInt64, requestID: String, deadline seconds: Double,
-        renderRefusal: @escaping RefusalRenderer, onAnswer: @escaping (HTTPRequest, Int) -> Void
+        connection: HTTPConnection?, renderRefusal: @escaping RefusalRenderer, onAnswer: @escaping (HTTPRequest, Int) -> Void
     ) {
         self.raw = raw
         self.loop = loop
         self.method = method
         self.id = id
         self.requestID = requestID
+        self.connection = connection
         self.renderRefusal = renderRefusal
         self.onAnswer = onAnswer
         receivedAt = loop.monotonicNow
@@ -75,6 +78,9 @@ public final class HTTPRequest {
         body = length == 0 ? [] : [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
             initialized = Int(evbuffer_copyout(input, buffer.baseAddress, length))
         }
+        // evhttp never reads a delivered request's body again: free its copy now rather than
+        // when the answer has been written.
+        evbuffer_drain(input, length)
         deadline = LoopTimer(loop: loop, after: seconds) { [weak self] in
             guard let self else { return }
             respond(renderRefusal(503, "The request took too long; try again."))
@@ -110,6 +116,7 @@ public final class HTTPRequest {
         deadline?.cancel()
         deadline = nil
         status = reply.status
+        connection?.writing(raw)
         send(reply, to: raw, requestID: requestID, closingConnection: closesConnection)
         onAnswer(self, reply.status)
     }

@@ -10,8 +10,8 @@ public struct HTTPServerConfiguration: Sendable {
     public var port: Int
     public var maxHeaderBytes: Int
     public var maxBodyBytes: Int
-    /// Idle keep-alive and slow-read/write timeout, seconds (evhttp's one timeout).
-    public var idleTimeout: Int
+    /// Connections, their deadlines, and the bytes of bodies held at once.
+    public var limits: ConnectionLimits
     /// Every request is answered within this many seconds, 503 if its handler is still waiting.
     /// (evhttp's own timeouts stop while a handler waits: libevent 2.1 disables reading then.)
     public var requestDeadline: Double
@@ -21,13 +21,14 @@ public struct HTTPServerConfiguration: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, maxHeaderBytes: Int = 16 * 1024, maxBodyBytes: Int = 64 * 1024,
-        idleTimeout: Int = 30, requestDeadline: Double = 10, backlog: Int = 1024, renderRefusal: @escaping RefusalRenderer = plainTextRefusal
+        limits: ConnectionLimits = ConnectionLimits(), requestDeadline: Double = 10, backlog: Int = 1024,
+        renderRefusal: @escaping RefusalRenderer = plainTextRefusal
     ) {
         self.host = host
         self.port = port
         self.maxHeaderBytes = maxHeaderBytes
         self.maxBodyBytes = maxBodyBytes
-        self.idleTimeout = idleTimeout
+        self.limits = limits
         self.requestDeadline = requestDeadline
         self.backlog = backlog
         self.renderRefusal = renderRefusal
@@ -62,10 +63,10 @@ public struct HTTPAnswer {
 public final class HTTPServer {
     public let loop: EventLoop
     public let configuration: HTTPServerConfiguration
-    private let http: OpaquePointer
+    let http: OpaquePointer
     private var bound: OpaquePointer?
     private let handler: (HTTPRequest) -> Void
-    private var nextID: UInt64 = 0
+    var nextID: UInt64 = 0
     /// Requests received and not yet answered, weakly: their handlers own them.
     private var pending: [UInt64: WeakRequest] = [:]
     /// How many requests are received and not yet answered.
@@ -76,18 +77,32 @@ public final class HTTPServer {
     public var onAnswered: ((HTTPAnswer) -> Void)?
     /// Prefix of the request ids made here: random per server, so ids stay unique across loops
     /// and restarts without coordination.
-    private let requestIDPrefix = String(UInt32.random(in: 0x1000_0000...UInt32.max), radix: 16)
-    private var isDraining = false
-    private var listener: OpaquePointer?
+    let requestIDPrefix = String(UInt32.random(in: 0x1000_0000...UInt32.max), radix: 16)
+    var isDraining = false
+    var listener: OpaquePointer?
+    /// Why accepting is paused; it resumes when the set is empty.
+    var acceptPausedFor: Set<AcceptPause> = []
     /// Re-enables accepting after a pause for lack of descriptors or memory.
-    private var acceptResume: LoopTimer?
+    var acceptResume: LoopTimer?
     /// How long accepting pauses when accept() fails for lack of descriptors or memory: the
     /// listening socket stays readable, so retrying at once would spin the loop.
     public static let acceptPause = 0.1
     /// How many times accepting paused (accept() failed with EMFILE, ENFILE, ENOBUFS or ENOMEM).
-    public private(set) var acceptPauses = 0
+    public internal(set) var acceptPauses = 0
     /// Told of each accept() failure, with its errno, and whether accepting paused.
     public var onAcceptFailure: ((_ error: Int32, _ paused: Bool) -> Void)?
+    /// Connections by their bufferevent, from adoption until evhttp frees them.
+    var connections: [UnsafeRawPointer: HTTPConnection] = [:]
+    /// Accepted connections evhttp is still setting up (see `adopt`), each with a reference of ours.
+    var awaitingAdoption: [OpaquePointer] = []
+    var adoption: LoopTrigger!
+    /// Open client connections (adopted or awaiting adoption).
+    public internal(set) var openConnections = 0
+    /// Connections closed at a deadline, by what they were doing then.
+    public internal(set) var deadlineCloses = DeadlineCloses()
+    /// Unparsed input a connection may hold: evhttp's head limit and some room (see
+    /// `HTTPConnection.setReadLimit`).
+    var headMark: Int { configuration.maxHeaderBytes * 16 + 16 * 1024 }
 
     public init(loop: EventLoop, configuration: HTTPServerConfiguration, handler: @escaping (HTTPRequest) -> Void) throws(HTTPServerError) {
         self.loop = loop
@@ -95,7 +110,11 @@ public final class HTTPServer {
         self.handler = handler
         guard let http = evhttp_new(loop.base) else { throw HTTPServerError(description: "evhttp_new failed") }
         self.http = http
-        evhttp_set_timeout(http, Int32(configuration.idleTimeout))
+        // evhttp's own timeout restarts on every byte; authd's deadlines (HTTPConnection) come
+        // first, and this only backs them up.
+        let limits = configuration.limits
+        let backstop = max(limits.headerTimeout, limits.bodyDeadline(configuration.maxBodyBytes), limits.keepAliveTimeout, limits.writeTimeout)
+        evhttp_set_timeout(http, Int32(min(backstop + 10, 86_400)))
         // evhttp's own limits answer with an HTML page and no hook to change it (libevent 2.1),
         // so they sit well above ours: requests between the two get authd's JSON 431/413, and
         // only absurd ones reach evhttp's.
@@ -111,6 +130,14 @@ public final class HTTPServer {
             guard let raw, let context else { return }
             Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue().received(raw)
         }, Unmanaged.passUnretained(self).toOpaque())
+        // Every accepted connection comes through here before evhttp builds it: counted, capped,
+        // and watched (see HTTPServer+Connections.swift).
+        evhttp_set_bevcb(http, { base, context in
+            guard let base, let context else { return nil }
+            return Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue().connectionAccepted(base)
+        }, Unmanaged.passUnretained(self).toOpaque())
+        adoption = LoopTrigger(loop: loop) { [unowned self] in adopt() }
+        servers.withLock { $0[UnsafeRawPointer(http)] = WeakServer(server: self) }
         try listen()
     }
 
@@ -118,7 +145,8 @@ public final class HTTPServer {
         // evhttp_free frees every request still open; a handler answering one later would
         // write to freed memory, so each is told first.
         for entry in pending.values { entry.request?.abandon() }
-        if let listener { acceptingServers.withLock { $0[UnsafeRawPointer(listener)] = nil } }
+        servers.withLock { $0[UnsafeRawPointer(http)] = nil }
+        forgetConnections()
         evhttp_free(http)
     }
 
@@ -159,12 +187,10 @@ public final class HTTPServer {
         self.listener = listener
         // Without an error callback libevent warns and returns, and the still-readable socket
         // calls it again at once: a loop at 100% CPU and a log flood while descriptors run out.
-        // The callback's argument is evhttp's (it shares the accept callback's), so the server
-        // is found by its listener.
-        acceptingServers.withLock { $0[UnsafeRawPointer(listener)] = WeakServer(server: self) }
-        evconnlistener_set_error_cb(listener) { listener, _ in
+        // The callback's argument is evhttp's (it shares the accept callback's).
+        evconnlistener_set_error_cb(listener) { _, http in
             let error = errno
-            guard let listener, let server = acceptingServers.withLock({ $0[UnsafeRawPointer(listener)]?.server }) else { return }
+            guard let http, let server = HTTPServer.server(of: http) else { return }
             server.acceptFailed(error)
         }
         var actual = sockaddr_storage()
@@ -179,19 +205,6 @@ public final class HTTPServer {
                 : withUnsafePointer(to: &actual) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) } })
     }
 
-    private func acceptFailed(_ error: Int32) {
-        let outOfResources = [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(error)
-        if outOfResources, let listener, !isDraining {
-            evconnlistener_disable(listener)
-            acceptPauses += 1
-            acceptResume = LoopTimer(loop: loop, after: Self.acceptPause) { [weak self] in
-                guard let self, let listener = self.listener, !self.isDraining else { return }
-                evconnlistener_enable(listener)
-            }
-        }
-        onAcceptFailure?(error, outOfResources)
-    }
-
     /// Stops accepting new connections. Requests in flight, and requests arriving on open
     /// connections, are still answered, each with `Connection: close`.
     public func beginDraining() {
@@ -199,11 +212,16 @@ public final class HTTPServer {
         for entry in pending.values { entry.request?.closesConnection = true }
         acceptResume?.cancel()
         if let bound {
-            if let listener { acceptingServers.withLock { $0[UnsafeRawPointer(listener)] = nil } }
             listener = nil
             evhttp_del_accept_socket(http, bound)
             self.bound = nil
         }
+    }
+
+    /// A body larger than allowed that reached the handler stage: one whose head was not seen
+    /// (see `HTTPConnection.precise`), or chunked.
+    private func bodyTooLarge(_ raw: OpaquePointer) -> (status: Int, message: String)? {
+        evbuffer_get_length(evhttp_request_get_input_buffer(raw)) > configuration.maxBodyBytes ? (413, "Request body too large.") : nil
     }
 
     /// The client's X-Request-Id if it is a short token that is safe to log and echo, else a new one.
@@ -219,17 +237,16 @@ public final class HTTPServer {
         return requestIDPrefix + "-" + String(nextID, radix: 16)
     }
 
-    /// Requests refused before any handler sees them, checked in one pass over the headers:
-    /// our own size limits (see init for why evhttp's are higher), and framing that a proxy in
-    /// front could read differently from evhttp (request smuggling). evhttp trusts the first of
-    /// several Content-Lengths, reads no body unless Transfer-Encoding is exactly "chunked" or
-    /// a Content-Length is given, and reads none at all for methods other than POST, PUT and
-    /// PATCH: a body it skipped would be parsed as the next request. Refusals close the
-    /// connection, so the skipped bytes go with it.
-    private func refusal(_ raw: OpaquePointer, _ method: HTTPMethod) -> (status: Int, detail: String)? {
-        if evbuffer_get_length(evhttp_request_get_input_buffer(raw)) > configuration.maxBodyBytes {
-            return (413, "Request body too large.")
-        }
+    /// Requests refused before any handler sees them, checked in one pass over the headers as
+    /// soon as the head is complete (HTTPConnection.headComplete), and again when the request
+    /// arrives: our own size limits (see init for why evhttp's are higher), and framing that a
+    /// proxy in front could read differently from evhttp (request smuggling). evhttp trusts the
+    /// first of several Content-Lengths and reads no body unless Transfer-Encoding is exactly
+    /// "chunked" or a Content-Length is given; a body on a method that has none is refused
+    /// (Django ignores a GET's body, so a proxy may pass it on as the next request). Refusals
+    /// close the connection, so unread bytes go with it.
+    func refusal(_ raw: OpaquePointer) -> (status: Int, message: String)? {
+        guard let method = HTTPMethod(command: evhttp_request_get_command(raw)) else { return (501, "Method not implemented.") }
         var size = evhttp_request_get_uri(raw).map { strlen($0) } ?? 0
         var contentLengths = 0
         var declaresBody = false
@@ -266,18 +283,21 @@ public final class HTTPServer {
     private func received(_ raw: OpaquePointer) {
         nextID &+= 1
         let id = requestID(raw)
+        let connection = connection(of: raw)
+        connection?.handling()
         let method = HTTPMethod(command: evhttp_request_get_command(raw))
-        let early: (status: Int, detail: String)? = method.map { refusal(raw, $0) } ?? (501, "Method not implemented.")
+        let early = connection?.refusal ?? refusal(raw) ?? bodyTooLarge(raw)
         if let early {
             let path = requestTarget(raw).path
-            send(configuration.renderRefusal(early.status, early.detail), to: raw, requestID: id, closingConnection: true)
+            connection?.writing(raw)
+            send(configuration.renderRefusal(early.status, early.message), to: raw, requestID: id, closingConnection: true)
             onAnswered?(HTTPAnswer(method: method, path: path, status: early.status, duration: 0, requestID: id))
             return
         }
-        // `early` is set whenever `method` is nil.
+        // `refusal` answers 501 whenever `method` is nil.
         let request = HTTPRequest(
             raw: raw, loop: loop, method: method!, id: nextID, requestID: id, deadline: configuration.requestDeadline,
-            renderRefusal: configuration.renderRefusal
+            connection: connection, renderRefusal: configuration.renderRefusal
         ) { [weak self] request, status in
             guard let self else { return }
             self.pending[request.id] = nil
@@ -294,13 +314,4 @@ public final class HTTPServer {
 
 private struct WeakRequest {
     weak var request: HTTPRequest?
-}
-
-/// The server behind each listening socket, for libevent's accept-error callback. Touched only
-/// when a server starts or stops listening and when accept() fails.
-private let acceptingServers = Lock<[UnsafeRawPointer: WeakServer]>([:])
-
-private struct WeakServer: @unchecked Sendable {
-    /// Used only on the server's own loop thread (the callback runs there).
-    weak var server: HTTPServer?
 }

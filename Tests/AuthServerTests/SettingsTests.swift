@@ -78,3 +78,30 @@ struct StatementsTests {
         }
     }
 }
+
+@Suite("Connection cap")
+struct ConnectionCapTests {
+    @Test("the cap leaves room for the listeners, the database connections and the log")
+    func derived() {
+        var settings = Settings()
+        settings.loopThreads = 2
+        settings.databaseConnectionsPerLoop = 2
+        // 1,024 descriptors: 64 + 2 loops × (listener, epoll, wake-up + 2 × 2 database sockets).
+        #expect(Server.connectionCap(descriptorLimit: 1024, settings: settings) == 946)
+        #expect(Server.connectionCap(descriptorLimit: 1_048_576, settings: settings) == 65_536)
+        #expect(Server.connectionCap(descriptorLimit: 32, settings: settings) == 2)
+    }
+
+    @Test("the connection and deadline settings are read, with nginx- and Go-like defaults")
+    func settings() throws {
+        let defaults = try Settings.fromEnvironment([:]) { _ in [] }
+        #expect(defaults.headerTimeout == 10 && defaults.bodyTimeout == 10 && defaults.bodyMinRate == 65_536)
+        #expect(defaults.keepAliveTimeout == 75 && defaults.writeTimeout == 30 && defaults.bodyBudget == 64 << 20)
+        let set = try Settings.fromEnvironment([
+            "AUTHD_MAX_CONNECTIONS": "100", "AUTHD_HEADER_TIMEOUT": "3", "AUTHD_BODY_TIMEOUT": "4", "AUTHD_BODY_MIN_RATE": "1000",
+            "AUTHD_KEEPALIVE_TIMEOUT": "5", "AUTHD_WRITE_TIMEOUT": "6", "AUTHD_BODY_BUDGET": "10000000",
+        ]) { _ in [] }
+        #expect(set.maxConnections == 100 && set.headerTimeout == 3 && set.bodyTimeout == 4 && set.bodyMinRate == 1000)
+        #expect(set.keepAliveTimeout == 5 && set.writeTimeout == 6 && set.bodyBudget == 10_000_000)
+    }
+}

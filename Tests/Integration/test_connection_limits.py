@@ -77,3 +77,198 @@ def test_out_of_descriptors_authd_pauses_accepting_instead_of_spinning_and_recov
         assert time.monotonic() < deadline, "/healthz did not answer within a second of the connections closing"
         time.sleep(0.05)
     assert value(scrape(server), "authd_http_accept_pauses_total") >= 1
+
+
+def rss_mb(pid: int) -> float:
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def read_until_closed(sock: socket.socket, timeout: float) -> tuple[bytes, float]:
+    """Everything the server sends until it closes, and when it closed (seconds from now)."""
+    started = time.monotonic()
+    sock.settimeout(timeout)
+    data = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (socket.timeout, ConnectionResetError):
+        pass
+    return data, time.monotonic() - started
+
+
+def dribble(sock: socket.socket, payload: bytes, interval: float, until: float) -> None:
+    """Sends `payload` a byte at a time until it is sent, the server closes, or `until` passes."""
+    for byte in payload:
+        if time.monotonic() > until:
+            return
+        try:
+            sock.send(bytes([byte]))
+        except (BrokenPipeError, ConnectionResetError):
+            return
+        time.sleep(interval)
+
+
+def test_a_head_dribbled_past_the_header_timeout_is_answered_408_and_closed(spawn_server):
+    server = spawn_server("default", AUTHD_HEADER_TIMEOUT="1")
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    started = time.monotonic()
+    dribble(sock, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"p" * 200 + b"\r\n\r\n", 0.05, started + 3)
+    data, _ = read_until_closed(sock, 5)
+    elapsed = time.monotonic() - started
+    assert data.startswith(b"HTTP/1.1 408 "), data[:200]
+    assert b'{"detail":' in data and b"Connection: close" in data
+    assert 0.9 <= elapsed <= 3.5, elapsed
+
+
+def test_a_new_connection_that_sends_nothing_is_closed_at_the_header_timeout_without_an_answer(spawn_server):
+    server = spawn_server("default", AUTHD_HEADER_TIMEOUT="1")
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    data, closed_after = read_until_closed(sock, 5)
+    assert data == b"" and 0.9 <= closed_after <= 2.5, (data, closed_after)
+
+
+def test_a_body_slower_than_the_minimum_rate_is_answered_408_at_its_deadline(spawn_server):
+    server = spawn_server("default", AUTHD_BODY_TIMEOUT="1", AUTHD_BODY_MIN_RATE="1000")
+    body = b'{"username": "x", "password": "' + b"p" * 960 + b'"}'
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    sock.sendall(b"POST /api/token/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: %d\r\n\r\n" % len(body))
+    started = time.monotonic()  # deadline: 1 s + 1,000 bytes at 1,000 B/s = 2 s from here
+    dribble(sock, body, 0.02, started + 6)  # 50 B/s
+    data, _ = read_until_closed(sock, 5)
+    elapsed = time.monotonic() - started
+    assert data.startswith(b"HTTP/1.1 408 "), data[:200]
+    assert 1.9 <= elapsed <= 4, elapsed
+    assert value(scrape(server), "authd_http_deadline_closes_total", phase="body") == 1
+
+
+def test_an_idle_keep_alive_connection_is_closed_at_the_keep_alive_timeout(spawn_server):
+    server = spawn_server("default", AUTHD_KEEPALIVE_TIMEOUT="1")
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    data, closed_after = read_until_closed(sock, 5)
+    assert data.startswith(b"HTTP/1.1 200 ") and 0.9 <= closed_after <= 2.5, (data[:40], closed_after)
+
+
+def test_bodies_beyond_the_budget_are_refused_503_before_they_are_sent(spawn_server):
+    # Room for two bodies of 2.4 MB: a third is refused as soon as its head arrives.
+    server = spawn_server("default", AUTHD_BODY_BUDGET=str(5 * 1024 * 1024))
+    head = (b"POST /api/token/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 2400000\r\n\r\n")
+    holding = []
+    for _ in range(2):
+        sock = socket.create_connection(("127.0.0.1", server.port))
+        sock.sendall(head + b"x" * 100_000)
+        holding.append(sock)
+    time.sleep(0.3)
+    third = socket.create_connection(("127.0.0.1", server.port))
+    third.sendall(head)
+    data, _ = read_until_closed(third, 5)
+    assert data.startswith(b"HTTP/1.1 503 ") and b"Retry-After: 1" in data, data[:300]
+    holding.pop().close()
+    time.sleep(0.3)
+    again = socket.create_connection(("127.0.0.1", server.port))
+    again.sendall(head + b"x" * 2_400_000)
+    data, _ = read_until_closed(again, 10)
+    assert data.startswith(b"HTTP/1.1 400 "), data[:300]  # read whole, then refused as JSON
+    for sock in holding:
+        sock.close()
+
+
+def test_a_declared_body_over_the_limit_is_refused_413_before_it_is_sent(spawn_server):
+    server = spawn_server("default")
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    sock.sendall(b"POST /api/token/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: 3000000\r\n\r\n")
+    data, _ = read_until_closed(sock, 5)
+    assert data.startswith(b"HTTP/1.1 413 ") and b'{"detail":' in data, data[:300]
+
+
+def test_300_unfinished_large_bodies_stay_within_the_budget_and_memory_returns_after(spawn_server):
+    server = spawn_server("default")  # the default budget: 64 MiB
+    pid = server.proc.pid
+    idle = rss_mb(pid)
+    size = 2_400_000
+    head = (b"POST /api/token/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % size)
+    clients = []
+    for _ in range(300):
+        sock = socket.create_connection(("127.0.0.1", server.port))
+        sock.setblocking(False)
+        sock.send(head)
+        clients.append([sock, 0])
+    chunk = b"x" * 65536
+    deadline = time.monotonic() + 8
+    while time.monotonic() < deadline:
+        moved = False
+        for entry in clients:
+            sock, sent = entry
+            if sent >= size - 10:
+                continue
+            try:
+                entry[1] += sock.send(chunk[: size - 10 - sent])
+                moved = True
+            except OSError:
+                pass
+        if not moved:
+            break
+    held = rss_mb(pid)
+    for sock, _ in clients:
+        sock.close()
+    time.sleep(7)  # freed memory is given back at most every 5 s
+    after = rss_mb(pid)
+    assert held < idle + 64 + 40, "RSS %.0f MB holding 300 large bodies (idle %.0f MB)" % (held, idle)
+    assert after < idle + 20, "RSS %.0f MB after the clients left (idle %.0f MB)" % (after, idle)
+
+
+def test_clients_that_pipeline_without_reading_are_held_back_and_closed_at_the_write_timeout(spawn_server):
+    server = spawn_server("default", AUTHD_WRITE_TIMEOUT="2")
+    pid = server.proc.pid
+    idle = rss_mb(pid)
+    clients = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(20)]
+    for sock in clients:
+        sock.setblocking(False)
+    requests_ = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" * 1000
+    closed = set()
+    deadline = time.monotonic() + 10
+    peak = idle
+    while time.monotonic() < deadline and len(closed) < len(clients):
+        for index, sock in enumerate(clients):
+            try:
+                sock.send(requests_)
+            except BlockingIOError:
+                pass
+            except OSError:
+                closed.add(index)
+        peak = max(peak, rss_mb(pid))
+        time.sleep(0.05)
+    for sock in clients:
+        sock.close()
+    assert peak < idle + 25, "RSS %.0f MB with 20 non-reading pipeliners (idle %.0f MB)" % (peak, idle)
+    assert len(closed) == len(clients), "%d of 20 non-reading clients still open after 10 s" % len(closed)
+
+
+def test_at_the_connection_cap_new_clients_wait_in_the_backlog_until_one_closes(spawn_server):
+    server = spawn_server("default", AUTHD_THREADS="1", AUTHD_MAX_CONNECTIONS="10")
+    held = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(10)]
+    time.sleep(0.3)
+    waiting = socket.create_connection(("127.0.0.1", server.port))  # completes in the kernel's backlog
+    waiting.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    waiting.settimeout(0.5)
+    try:
+        early = waiting.recv(100)
+    except socket.timeout:
+        early = b""
+    assert early == b"", "a connection past the cap was served: %r" % early
+    held.pop().close()
+    data, _ = read_until_closed(waiting, 3)
+    assert data.startswith(b"HTTP/1.1 200 "), data[:100]
+    for sock in held:
+        sock.close()
+    assert "accept failed" not in server.stderr_text()

@@ -11,4 +11,12 @@ int authd_set_thread_background(int nice);
 /// the first 15 bytes. pthread_setname_np is GNU-only, hidden from Swift's Glibc module.
 void authd_set_thread_name(const char *name);
 
+/// Fixes glibc's mmap threshold at `bytes` (turning off its dynamic raise, which after the first
+/// large block is freed would put every later large buffer on the heap, where freeing it
+/// rarely returns memory to the system).
+void authd_set_mmap_threshold(int bytes);
+
+/// Returns free heap memory to the system (glibc's malloc_trim(0)); 1 if any was returned.
+int authd_release_free_memory(void);
+
 #endif

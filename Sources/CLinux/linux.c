@@ -1,6 +1,7 @@
 // Function forms of the Linux calls Swift cannot import (see include/CLinux.h).
 #define _GNU_SOURCE 1
 #include "CLinux.h"
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
@@ -20,3 +21,7 @@ void authd_set_thread_name(const char *name) {
     truncated[sizeof truncated - 1] = '\0';
     pthread_setname_np(pthread_self(), truncated);
 }
+
+void authd_set_mmap_threshold(int bytes) { mallopt(M_MMAP_THRESHOLD, bytes); }
+
+int authd_release_free_memory(void) { return malloc_trim(0); }

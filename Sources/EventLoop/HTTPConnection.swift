@@ -1,0 +1,279 @@
+// One client connection of an HTTPServer: where its current request stands, and the one deadline
+// that phase has. evhttp reads and writes; this decides how long it may take.
+import Glibc
+internal import CEvhttpInternals
+internal import CLinux
+internal import CLibevent
+
+/// Deadlines and budgets for client connections, measured from the event that starts each phase,
+/// never restarted by a byte (evhttp's own timeout is, so a client sending a byte a second held a
+/// connection forever). Defaults follow nginx and Go.
+public struct ConnectionLimits: Sendable {
+    /// Open client connections per server; at the cap the server stops accepting and the
+    /// kernel's backlog holds new clients.
+    public var maxConnections: Int
+    /// Seconds for a whole request head, from a new connection's accept or, on a kept-alive
+    /// connection, from the request's first byte (Go's ReadHeaderTimeout; nginx's
+    /// client_header_timeout is 60 s, but authd's heads are a few hundred bytes).
+    public var headerTimeout: Double
+    /// Seconds for a body, from the end of its head, plus its declared size at `bodyMinRate`.
+    public var bodyTimeout: Double
+    /// Bytes per second a body must at least arrive at (Apache's mod_reqtimeout MinRate).
+    public var bodyMinRate: Int
+    /// Seconds a connection may sit idle between requests (nginx's keepalive_timeout).
+    public var keepAliveTimeout: Double
+    /// Seconds for an answer to leave: a client that does not read is closed then.
+    public var writeTimeout: Double
+    /// Bytes of request bodies held at once, shared by every server given the same budget.
+    public var bodyBudget: BodyBudget
+
+    public init(
+        maxConnections: Int = 4096, headerTimeout: Double = 10, bodyTimeout: Double = 10, bodyMinRate: Int = 65_536,
+        keepAliveTimeout: Double = 75, writeTimeout: Double = 30, bodyBudget: BodyBudget = BodyBudget(limit: 64 << 20)
+    ) {
+        self.maxConnections = maxConnections
+        self.headerTimeout = headerTimeout
+        self.bodyTimeout = bodyTimeout
+        self.bodyMinRate = bodyMinRate
+        self.keepAliveTimeout = keepAliveTimeout
+        self.writeTimeout = writeTimeout
+        self.bodyBudget = bodyBudget
+    }
+
+    /// The seconds a body of `bytes` may take.
+    func bodyDeadline(_ bytes: Int) -> Double {
+        bodyTimeout + Double(bytes) / Double(max(1, bodyMinRate))
+    }
+}
+
+/// The bytes of request bodies held in memory, across loops. A body is reserved at its declared
+/// size when its head is complete, before any of it is read, and released when its answer is
+/// sent or its connection closes. Freed bodies are given back to the system now and then.
+public final class BodyBudget: Sendable {
+    public let limit: Int
+    private let state = Lock<(reserved: Int, releasedSinceTrim: Int, trimmedAt: Double)>((0, 0, 0))
+
+    public init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// Bytes reserved now.
+    public var reserved: Int { state.withLock { $0.reserved } }
+
+    /// Reserves `bytes`; false (reserving nothing) when that would pass the limit.
+    func reserve(_ bytes: Int) -> Bool {
+        state.withLock { state in
+            guard state.reserved + bytes <= limit else { return false }
+            state.reserved += bytes
+            return true
+        }
+    }
+
+    /// Releases `bytes`. After 32 MiB released and at most every 5 s, glibc is asked to return
+    /// free heap to the system (a few ms; it keeps freed heap otherwise, so RSS would stay at the
+    /// peak of an attack long after it ended).
+    func release(_ bytes: Int) {
+        guard bytes > 0 else { return }
+        let now = monotonicSeconds()
+        let trim = state.withLock { state -> Bool in
+            state.reserved -= bytes
+            state.releasedSinceTrim += bytes
+            guard state.releasedSinceTrim >= 32 << 20, now - state.trimmedAt >= 5 else { return false }
+            state.releasedSinceTrim = 0
+            state.trimmedAt = now
+            return true
+        }
+        if trim { releaseFreeMemory() }
+    }
+}
+
+/// Returns free heap memory to the system.
+public func releaseFreeMemory() {
+    _ = authd_release_free_memory()
+}
+
+/// Large allocations (request bodies) are mapped and unmapped on their own, so freeing them
+/// always returns the memory. Call once at start.
+public func configureMemoryReturn() {
+    authd_set_mmap_threshold(256 * 1024)
+}
+
+/// One accepted connection. Loop-confined; owned by its server's table from adoption until
+/// evhttp frees it (the close callback), never longer.
+final class HTTPConnection {
+    enum Phase {
+        /// Accepted; its first request has not completed its head.
+        case fresh
+        /// Reading a request's head.
+        case head
+        /// Reading a request's body.
+        case body
+        /// A handler has the request: its deadline is the request's own.
+        case handling
+        /// The answer is queued and not yet handed to the kernel.
+        case writing
+        /// Between requests.
+        case idle
+    }
+
+    unowned let server: HTTPServer
+    let bev: OpaquePointer
+    let evcon: OpaquePointer
+    /// The mirror of evhttp's connection agrees with the public accessors: the parse state and
+    /// the request being read may be used. Otherwise heads are not seen until the request is
+    /// complete (deadlines then span head and body together).
+    let precise: Bool
+    private(set) var phase = Phase.fresh
+    /// A byte of the current request has arrived (a deadline then answers 408, not silence).
+    private(set) var requestStarted = false
+    private var deadline: LoopTimer?
+    private var inputWatch: OpaquePointer?
+    /// Bytes of the budget this connection holds for the body being read or handled.
+    private var reservedBody = 0
+    /// A refusal decided when the head completed: the request arrives bodiless, and is answered
+    /// with this and closed.
+    var refusal: (status: Int, message: String)?
+    private(set) var isClosed = false
+
+    init(server: HTTPServer, bev: OpaquePointer, evcon: OpaquePointer, precise: Bool) {
+        self.server = server
+        self.bev = bev
+        self.evcon = evcon
+        self.precise = precise
+        inputWatch = evbuffer_add_cb(bufferevent_get_input(bev), { _, info, context in
+            guard let context, let info else { return }
+            Unmanaged<HTTPConnection>.fromOpaque(context).takeUnretainedValue().inputChanged(added: info.pointee.n_added)
+        }, Unmanaged.passUnretained(self).toOpaque())
+        setReadLimit(server.headMark)
+        enter(.fresh, for: limits.headerTimeout + (precise ? 0 : limits.bodyDeadline(server.configuration.maxBodyBytes)))
+        inputChanged(added: evbuffer_get_length(bufferevent_get_input(bev)))
+    }
+
+    var limits: ConnectionLimits { server.configuration.limits }
+
+    private func enter(_ phase: Phase, for seconds: Double?) {
+        self.phase = phase
+        deadline?.cancel()
+        deadline = seconds.map { LoopTimer(loop: server.loop, after: $0) { [unowned self] in deadlinePassed() } }
+    }
+
+    /// Stops reading from the socket while this many bytes wait unparsed: a client that pipelines
+    /// without reading its answers is held back by TCP instead of filling memory. It must stay
+    /// above what evhttp has to hold whole (a head; a body with its declared length), or
+    /// libevent would call evhttp to read again and again with nothing it can consume.
+    private func setReadLimit(_ bytes: Int) {
+        bufferevent_setwatermark(bev, Int16(EV_READ), 0, bytes)
+    }
+
+    /// Every change of the input buffer: a read, or a line evhttp consumed while parsing.
+    private func inputChanged(added: Int) {
+        guard !isClosed else { return }
+        if added > 0 && (phase == .idle || phase == .fresh) {
+            requestStarted = true
+            if phase == .idle { enter(.head, for: limits.headerTimeout) }
+        }
+        // Arm the head hook on the request being read, whichever it is now (a pipelined request
+        // already buffered is parsed without a read: this also runs when evhttp consumes a line).
+        if precise, phase == .fresh || phase == .head || phase == .idle, let request = authd_evcon_current_request(evcon) {
+            evhttp_request_set_header_cb(request) { request, http in
+                guard let request, let http, let server = HTTPServer.server(of: http) else { return 0 }
+                server.connection(of: request)?.headComplete(request)
+                return 0
+            }
+        }
+    }
+
+    /// In evhttp's header callback: the head is parsed, the body not yet read. Decides the body's
+    /// fate before a byte of it is buffered. Neither answers nor frees here (evhttp goes on with
+    /// this request when the callback returns): a refusal removes the body's framing, so evhttp
+    /// hands the request over at once, and `received` answers it.
+    private func headComplete(_ request: OpaquePointer) {
+        guard !isClosed else { return }
+        if let refusal = server.refusal(request) {
+            refuse(request, refusal)
+            return
+        }
+        guard let headers = evhttp_request_get_input_headers(request) else { return }
+        let chunked = evhttp_find_header(headers, "Transfer-Encoding") != nil
+        let declared = chunked ? server.configuration.maxBodyBytes : evhttp_find_header(headers, "Content-Length").flatMap { Int(String(cString: $0)) } ?? 0
+        guard declared > 0 else { return }
+        guard declared <= server.configuration.maxBodyBytes else {
+            refuse(request, (413, "Request body too large."))
+            return
+        }
+        guard limits.bodyBudget.reserve(declared) else {
+            refuse(request, (503, "Too many request bodies in progress; try again."))
+            return
+        }
+        reservedBody = declared
+        setReadLimit(server.headMark + declared)
+        enter(.body, for: limits.bodyDeadline(declared))
+    }
+
+    private func refuse(_ request: OpaquePointer, _ refusal: (status: Int, message: String)) {
+        self.refusal = refusal
+        if let headers = evhttp_request_get_input_headers(request) {
+            while evhttp_remove_header(headers, "Content-Length") == 0 {}
+            while evhttp_remove_header(headers, "Transfer-Encoding") == 0 {}
+        }
+    }
+
+    /// The request is complete and goes to its handler.
+    func handling() {
+        enter(.handling, for: nil)
+        setReadLimit(server.headMark)
+    }
+
+    /// The answer is queued; when evhttp has handed it to the kernel, `answerSent` follows.
+    func writing(_ request: OpaquePointer) {
+        enter(.writing, for: limits.writeTimeout)
+        evhttp_request_set_on_complete_cb(request, { _, context in
+            guard let context else { return }
+            Unmanaged<HTTPConnection>.fromOpaque(context).takeUnretainedValue().answerSent()
+        }, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    private func answerSent() {
+        guard !isClosed else { return }
+        releaseBody()
+        requestStarted = evbuffer_get_length(bufferevent_get_input(bev)) > 0
+        // Pipelined bytes already here are the next request's head: its clock starts now.
+        if requestStarted { enter(.head, for: limits.headerTimeout) } else { enter(.idle, for: limits.keepAliveTimeout) }
+    }
+
+    private func releaseBody() {
+        limits.bodyBudget.release(reservedBody)
+        reservedBody = 0
+    }
+
+    private func deadlinePassed() {
+        guard !isClosed else { return }
+        switch phase {
+        case .handling:
+            return
+        case .fresh, .head, .body:
+            // 408 only where a request has started and evhttp is not writing one of its own
+            // error pages; written straight to the socket, since evhttp cannot answer a request
+            // it has not finished reading. The output is empty, so nothing is interleaved.
+            let state = precise ? authd_evcon_state(evcon) : 3
+            if requestStarted, (3...6).contains(state), evbuffer_get_length(bufferevent_get_output(bev)) == 0 {
+                server.sendTimeout(on: self)
+            }
+        case .idle, .writing:
+            break
+        }
+        server.closed(byDeadline: phase)
+        withExtendedLifetime(self) { evhttp_connection_free(evcon) }
+    }
+
+    /// evhttp is freeing the connection (from its close callback): forget it.
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        deadline?.cancel()
+        deadline = nil
+        if let inputWatch { evbuffer_remove_cb_entry(bufferevent_get_input(bev), inputWatch) }
+        inputWatch = nil
+        releaseBody()
+    }
+}
