@@ -36,8 +36,8 @@ package enum Server {
         }
         let descriptorLimit = raiseDescriptorLimit()
         configureMemoryReturn()
-        guard settings.bodyBudget >= settings.maxBodyBytes else {
-            throw SettingsError("AUTHD_BODY_BUDGET must hold at least one body of the largest size (\(settings.maxBodyBytes) bytes)")
+        guard settings.bodyBudget >= 2 * settings.maxBodyBytes else {
+            throw SettingsError("AUTHD_BODY_BUDGET must hold at least one body of the largest size (\(2 * settings.maxBodyBytes) bytes: a body is counted twice, for libevent's buffers)")
         }
         let connectionCap = settings.maxConnections > 0 ? settings.maxConnections : connectionCap(descriptorLimit: descriptorLimit, settings: settings)
         let limits = ConnectionLimits(

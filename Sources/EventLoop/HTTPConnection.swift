@@ -46,12 +46,12 @@ public struct ConnectionLimits: Sendable {
     }
 }
 
-/// The bytes of request bodies held in memory, across loops. A body is reserved at its declared
-/// size when its head is complete, before any of it is read, and released when its answer is
+/// The bytes of request bodies held in memory, across loops. A body is reserved at twice its
+/// declared size (libevent's buffer rounding) when its head is complete, before any of it is read, and released when its answer is
 /// sent or its connection closes. Freed bodies are given back to the system now and then.
 public final class BodyBudget: Sendable {
     public let limit: Int
-    private let state = Lock<(reserved: Int, releasedSinceTrim: Int, trimmedAt: Double)>((0, 0, 0))
+    private let state = Lock<(reserved: Int, releasedSinceTrim: Int, trimmedAt: Double)>((0, 0, -1))
 
     public init(limit: Int) {
         self.limit = limit
@@ -69,21 +69,26 @@ public final class BodyBudget: Sendable {
         }
     }
 
-    /// Releases `bytes`. After 32 MiB released and at most every 5 s, glibc is asked to return
-    /// free heap to the system (a few ms; it keeps freed heap otherwise, so RSS would stay at the
-    /// peak of an attack long after it ended).
+    /// Releases `bytes`.
     func release(_ bytes: Int) {
         guard bytes > 0 else { return }
-        let now = monotonicSeconds()
-        let trim = state.withLock { state -> Bool in
+        state.withLock { state in
             state.reserved -= bytes
             state.releasedSinceTrim += bytes
-            guard state.releasedSinceTrim >= 32 << 20, now - state.trimmedAt >= 5 else { return false }
+        }
+    }
+
+    /// Whether enough body memory was freed since the last trim to ask glibc to return it (it
+    /// keeps freed heap otherwise, so RSS would stay at an attack's peak long after it ended);
+    /// true once per 1 MiB released, at most once a second across loops.
+    func takeTrim() -> Bool {
+        let now = monotonicSeconds()
+        return state.withLock { state in
+            guard state.releasedSinceTrim >= 1 << 20, now - state.trimmedAt >= 1 else { return false }
             state.releasedSinceTrim = 0
             state.trimmedAt = now
             return true
         }
-        if trim { releaseFreeMemory() }
     }
 }
 
@@ -126,13 +131,21 @@ final class HTTPConnection {
     private(set) var phase = Phase.fresh
     /// A byte of the current request has arrived (a deadline then answers 408, not silence).
     private(set) var requestStarted = false
-    private var deadline: LoopTimer?
+    /// The phase's deadline: one event per connection, re-armed at each phase change (a new
+    /// timer per phase would cost two allocations per request).
+    private var deadline: OpaquePointer?
     private var inputWatch: OpaquePointer?
+    private var readLimit = 0
     /// Bytes of the budget this connection holds for the body being read or handled.
     private var reservedBody = 0
     /// A refusal decided when the head completed: the request arrives bodiless, and is answered
     /// with this and closed.
     var refusal: (status: Int, message: String)?
+    /// The current request's head went through `HTTPServer.refusal` when it completed.
+    private(set) var headChecked = false
+    /// The header callback is set on the request being read (evhttp makes the next request
+    /// after `answerSent`, so this is cleared there).
+    private var headHookArmed = false
     private(set) var isClosed = false
 
     init(server: HTTPServer, bev: OpaquePointer, evcon: OpaquePointer, precise: Bool) {
@@ -140,6 +153,10 @@ final class HTTPConnection {
         self.bev = bev
         self.evcon = evcon
         self.precise = precise
+        deadline = event_new(server.loop.base, -1, 0, { _, _, context in
+            guard let context else { return }
+            Unmanaged<HTTPConnection>.fromOpaque(context).takeUnretainedValue().deadlinePassed()
+        }, Unmanaged.passUnretained(self).toOpaque())
         inputWatch = evbuffer_add_cb(bufferevent_get_input(bev), { _, info, context in
             guard let context, let info else { return }
             Unmanaged<HTTPConnection>.fromOpaque(context).takeUnretainedValue().inputChanged(added: info.pointee.n_added)
@@ -151,10 +168,21 @@ final class HTTPConnection {
 
     var limits: ConnectionLimits { server.configuration.limits }
 
+    deinit {
+        if let deadline { event_free(deadline) }
+    }
+
     private func enter(_ phase: Phase, for seconds: Double?) {
         self.phase = phase
-        deadline?.cancel()
-        deadline = seconds.map { LoopTimer(loop: server.loop, after: $0) { [unowned self] in deadlinePassed() } }
+        guard let deadline else { return }
+        if let seconds {
+            // The server's fixed durations are libevent "common timeouts": a queue per duration,
+            // so re-arming costs O(1) instead of a heap operation among thousands of connections.
+            var time = server.commonTimeout(seconds)
+            event_add(deadline, &time)  // re-arms a pending timer
+        } else {
+            event_del(deadline)
+        }
     }
 
     /// Stops reading from the socket while this many bytes wait unparsed: a client that pipelines
@@ -162,6 +190,8 @@ final class HTTPConnection {
     /// above what evhttp has to hold whole (a head; a body with its declared length), or
     /// libevent would call evhttp to read again and again with nothing it can consume.
     private func setReadLimit(_ bytes: Int) {
+        guard bytes != readLimit else { return }
+        readLimit = bytes
         bufferevent_setwatermark(bev, Int16(EV_READ), 0, bytes)
     }
 
@@ -172,15 +202,31 @@ final class HTTPConnection {
             requestStarted = true
             if phase == .idle { enter(.head, for: limits.headerTimeout) }
         }
-        // Arm the head hook on the request being read, whichever it is now (a pipelined request
+        // evhttp calls the header and request callbacks right after consuming the head's last
+        // line or the body's last bytes, both of which pass through here: this thread's last
+        // parsing connection is then the request's.
+        pthread_setspecific(parsingConnectionKey, Unmanaged.passUnretained(self).toOpaque())
+        // Arm the head hook on the request being read, once per request (a pipelined request
         // already buffered is parsed without a read: this also runs when evhttp consumes a line).
-        if precise, phase == .fresh || phase == .head || phase == .idle, let request = authd_evcon_current_request(evcon) {
+        if precise, !headHookArmed, phase == .fresh || phase == .head || phase == .idle,
+            let request = authd_evcon_current_request(evcon)
+        {
+            headHookArmed = true
             evhttp_request_set_header_cb(request) { request, http in
-                guard let request, let http, let server = HTTPServer.server(of: http) else { return 0 }
-                server.connection(of: request)?.headComplete(request)
+                guard let request else { return 0 }
+                let connection = HTTPConnection.parsing(request) ?? http.flatMap { HTTPServer.server(of: $0)?.connection(of: request) }
+                connection?.headComplete(request)
                 return 0
             }
         }
+    }
+
+    /// The connection this thread's evhttp parsed last, if `request` is its: the header callback
+    /// and the request callback run inside evhttp's read of that connection.
+    static func parsing(_ request: OpaquePointer) -> HTTPConnection? {
+        guard let current = pthread_getspecific(parsingConnectionKey) else { return nil }
+        let connection = Unmanaged<HTTPConnection>.fromOpaque(current).takeUnretainedValue()
+        return evhttp_request_get_connection(request) == connection.evcon ? connection : nil
     }
 
     /// In evhttp's header callback: the head is parsed, the body not yet read. Decides the body's
@@ -189,6 +235,7 @@ final class HTTPConnection {
     /// hands the request over at once, and `received` answers it.
     private func headComplete(_ request: OpaquePointer) {
         guard !isClosed else { return }
+        headChecked = true
         if let refusal = server.refusal(request) {
             refuse(request, refusal)
             return
@@ -201,11 +248,14 @@ final class HTTPConnection {
             refuse(request, (413, "Request body too large."))
             return
         }
-        guard limits.bodyBudget.reserve(declared) else {
+        // libevent reads into buffers rounded up to a power of two (a 16 KiB read takes a 32 KiB
+        // chunk), so a body can take up to twice its size: that is what is reserved.
+        let cost = 2 * declared
+        guard limits.bodyBudget.reserve(cost) else {
             refuse(request, (503, "Too many request bodies in progress; try again."))
             return
         }
-        reservedBody = declared
+        reservedBody = cost
         setReadLimit(server.headMark + declared)
         enter(.body, for: limits.bodyDeadline(declared))
     }
@@ -235,6 +285,8 @@ final class HTTPConnection {
 
     private func answerSent() {
         guard !isClosed else { return }
+        headChecked = false
+        headHookArmed = false
         releaseBody()
         requestStarted = evbuffer_get_length(bufferevent_get_input(bev)) > 0
         // Pipelined bytes already here are the next request's head: its clock starts now.
@@ -263,6 +315,7 @@ final class HTTPConnection {
             break
         }
         server.closed(byDeadline: phase)
+        // The close callback drops the server's reference to this connection inside the free.
         withExtendedLifetime(self) { evhttp_connection_free(evcon) }
     }
 
@@ -270,10 +323,20 @@ final class HTTPConnection {
     func close() {
         guard !isClosed else { return }
         isClosed = true
-        deadline?.cancel()
-        deadline = nil
+        if let deadline { event_del(deadline) }
         if let inputWatch { evbuffer_remove_cb_entry(bufferevent_get_input(bev), inputWatch) }
+        if pthread_getspecific(parsingConnectionKey) == Unmanaged.passUnretained(self).toOpaque() {
+            pthread_setspecific(parsingConnectionKey, nil)
+        }
         inputWatch = nil
         releaseBody()
     }
 }
+
+/// The connection whose input this loop thread's evhttp parsed last (unretained; cleared when it
+/// closes): how the header callback, whose argument is evhttp's, finds its connection.
+private let parsingConnectionKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+}()

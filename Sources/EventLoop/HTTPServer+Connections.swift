@@ -38,6 +38,18 @@ extension HTTPServer {
         return connections[UnsafeRawPointer(bev)]
     }
 
+    /// `seconds` as a libevent common timeout when it is one of the connection limits' fixed
+    /// durations, else as a plain one.
+    func commonTimeout(_ seconds: Double) -> timeval {
+        if let common = commonTimeouts[seconds] { return common }
+        let limits = configuration.limits
+        guard [limits.headerTimeout, limits.keepAliveTimeout, limits.writeTimeout].contains(seconds) else { return timeval(seconds: seconds) }
+        var plain = timeval(seconds: seconds)
+        let common = event_base_init_common_timeout(loop.base, &plain).map { $0.pointee } ?? plain
+        commonTimeouts[seconds] = common
+        return common
+    }
+
     // MARK: Accepting
 
     func acceptFailed(_ error: Int32) {
@@ -111,9 +123,27 @@ extension HTTPServer {
 
     private func lostConnection() {
         openConnections -= 1
+        closedSinceTrim += 1
+        scheduleMemoryReturn()
         // Its descriptor is closed right after: room for the next accept.
         resumeAccepting(.outOfResources)
         if openConnections < configuration.limits.maxConnections { resumeAccepting(.cap) }
+    }
+
+    /// A second after connections close, glibc is asked to return what they freed: request bodies
+    /// (when 1 MiB or more of the budget came back) or the input of many connections (100 or
+    /// more closed). At most once a second per loop; it costs well under a millisecond when
+    /// there is little to return, tens of ms after hundreds of MB.
+    private func scheduleMemoryReturn() {
+        guard memoryReturn == nil else { return }
+        memoryReturn = LoopTimer(loop: loop, after: 1) { [weak self] in
+            guard let self else { return }
+            memoryReturn = nil
+            if configuration.limits.bodyBudget.takeTrim() || closedSinceTrim >= 100 {
+                closedSinceTrim = 0
+                releaseFreeMemory()
+            }
+        }
     }
 
     func closed(byDeadline phase: HTTPConnection.Phase) {

@@ -96,6 +96,11 @@ public final class HTTPServer {
     /// Accepted connections evhttp is still setting up (see `adopt`), each with a reference of ours.
     var awaitingAdoption: [OpaquePointer] = []
     var adoption: LoopTrigger!
+    /// The pending return of freed memory to the system, and connections closed since the last.
+    var memoryReturn: LoopTimer?
+    var closedSinceTrim = 0
+    /// Connection deadlines of fixed durations, as libevent common timeouts.
+    var commonTimeouts: [Double: timeval] = [:]
     /// Open client connections (adopted or awaiting adoption).
     public internal(set) var openConnections = 0
     /// Connections closed at a deadline, by what they were doing then.
@@ -283,10 +288,10 @@ public final class HTTPServer {
     private func received(_ raw: OpaquePointer) {
         nextID &+= 1
         let id = requestID(raw)
-        let connection = connection(of: raw)
+        let connection = HTTPConnection.parsing(raw) ?? connection(of: raw)
         connection?.handling()
         let method = HTTPMethod(command: evhttp_request_get_command(raw))
-        let early = connection?.refusal ?? refusal(raw) ?? bodyTooLarge(raw)
+        let early = connection?.refusal ?? (connection?.headChecked == true ? nil : refusal(raw)) ?? bodyTooLarge(raw)
         if let early {
             let path = requestTarget(raw).path
             connection?.writing(raw)
