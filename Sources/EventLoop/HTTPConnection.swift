@@ -2,106 +2,7 @@
 // that phase has. evhttp reads and writes; this decides how long it may take.
 import Glibc
 internal import CEvhttpInternals
-internal import CLinux
 internal import CLibevent
-
-/// Deadlines and budgets for client connections, measured from the event that starts each phase,
-/// never restarted by a byte (evhttp's own timeout is, so a client sending a byte a second held a
-/// connection forever). Defaults follow nginx and Go.
-public struct ConnectionLimits: Sendable {
-    /// Open client connections per server; at the cap the server stops accepting and the
-    /// kernel's backlog holds new clients.
-    public var maxConnections: Int
-    /// Seconds for a whole request head, from a new connection's accept or, on a kept-alive
-    /// connection, from the request's first byte (Go's ReadHeaderTimeout; nginx's
-    /// client_header_timeout is 60 s, but authd's heads are a few hundred bytes).
-    public var headerTimeout: Double
-    /// Seconds for a body, from the end of its head, plus its declared size at `bodyMinRate`.
-    public var bodyTimeout: Double
-    /// Bytes per second a body must at least arrive at (Apache's mod_reqtimeout MinRate).
-    public var bodyMinRate: Int
-    /// Seconds a connection may sit idle between requests (nginx's keepalive_timeout).
-    public var keepAliveTimeout: Double
-    /// Seconds for an answer to leave: a client that does not read is closed then.
-    public var writeTimeout: Double
-    /// Bytes of request bodies held at once, shared by every server given the same budget.
-    public var bodyBudget: BodyBudget
-
-    public init(
-        maxConnections: Int = 4096, headerTimeout: Double = 10, bodyTimeout: Double = 10, bodyMinRate: Int = 65_536,
-        keepAliveTimeout: Double = 75, writeTimeout: Double = 30, bodyBudget: BodyBudget = BodyBudget(limit: 64 << 20)
-    ) {
-        self.maxConnections = maxConnections
-        self.headerTimeout = headerTimeout
-        self.bodyTimeout = bodyTimeout
-        self.bodyMinRate = bodyMinRate
-        self.keepAliveTimeout = keepAliveTimeout
-        self.writeTimeout = writeTimeout
-        self.bodyBudget = bodyBudget
-    }
-
-    /// The seconds a body of `bytes` may take.
-    func bodyDeadline(_ bytes: Int) -> Double {
-        bodyTimeout + Double(bytes) / Double(max(1, bodyMinRate))
-    }
-}
-
-/// The bytes of request bodies held in memory, across loops. A body is reserved at twice its
-/// declared size (libevent's buffer rounding) when its head is complete, before any of it is read, and released when its answer is
-/// sent or its connection closes. Freed bodies are given back to the system now and then.
-public final class BodyBudget: Sendable {
-    public let limit: Int
-    private let state = Lock<(reserved: Int, releasedSinceTrim: Int, trimmedAt: Double)>((0, 0, -1))
-
-    public init(limit: Int) {
-        self.limit = limit
-    }
-
-    /// Bytes reserved now.
-    public var reserved: Int { state.withLock { $0.reserved } }
-
-    /// Reserves `bytes`; false (reserving nothing) when that would pass the limit.
-    func reserve(_ bytes: Int) -> Bool {
-        state.withLock { state in
-            guard state.reserved + bytes <= limit else { return false }
-            state.reserved += bytes
-            return true
-        }
-    }
-
-    /// Releases `bytes`.
-    func release(_ bytes: Int) {
-        guard bytes > 0 else { return }
-        state.withLock { state in
-            state.reserved -= bytes
-            state.releasedSinceTrim += bytes
-        }
-    }
-
-    /// Whether enough body memory was freed since the last trim to ask glibc to return it (it
-    /// keeps freed heap otherwise, so RSS would stay at an attack's peak long after it ended);
-    /// true once per 1 MiB released, at most once a second across loops.
-    func takeTrim() -> Bool {
-        let now = monotonicSeconds()
-        return state.withLock { state in
-            guard state.releasedSinceTrim >= 1 << 20, now - state.trimmedAt >= 1 else { return false }
-            state.releasedSinceTrim = 0
-            state.trimmedAt = now
-            return true
-        }
-    }
-}
-
-/// Returns free heap memory to the system.
-public func releaseFreeMemory() {
-    _ = authd_release_free_memory()
-}
-
-/// Large allocations (request bodies) are mapped and unmapped on their own, so freeing them
-/// always returns the memory. Call once at start.
-public func configureMemoryReturn() {
-    authd_set_mmap_threshold(256 * 1024)
-}
 
 /// One accepted connection. Loop-confined; owned by its server's table from adoption until
 /// evhttp frees it (the close callback), never longer.
@@ -122,6 +23,8 @@ final class HTTPConnection {
     }
 
     unowned let server: HTTPServer
+    /// A copy: `close` runs from the server's deinit too, when `server` may no longer be read.
+    let limits: ConnectionLimits
     let bev: OpaquePointer
     let evcon: OpaquePointer
     /// The mirror of evhttp's connection agrees with the public accessors: the parse state and
@@ -150,6 +53,7 @@ final class HTTPConnection {
 
     init(server: HTTPServer, bev: OpaquePointer, evcon: OpaquePointer, precise: Bool) {
         self.server = server
+        limits = server.configuration.limits
         self.bev = bev
         self.evcon = evcon
         self.precise = precise
@@ -165,8 +69,6 @@ final class HTTPConnection {
         enter(.fresh, for: limits.headerTimeout + (precise ? 0 : limits.bodyDeadline(server.configuration.maxBodyBytes)))
         inputChanged(added: evbuffer_get_length(bufferevent_get_input(bev)))
     }
-
-    var limits: ConnectionLimits { server.configuration.limits }
 
     deinit {
         if let deadline { event_free(deadline) }

@@ -11,6 +11,8 @@ or an HTML page, authd answers a JSON 4xx.
 
 Environment:
     AUTHD_BIN                    the binary (default <repo>/.build/debug/authd)
+    AUTHD_TEST_SANITIZER         set by scripts/sanitize: the binary is sanitized, so tests that
+                                 measure its memory (RSS) are skipped
     AUTHD_TEST_DATABASE_URL      use this database instead of a private cluster (the outage
                                  tests are then skipped: the suite cannot stop that server)
     AUTHD_TEST_POSTGRES_SCRIPT   the cluster script (default <repo>/scripts/test-postgres)
