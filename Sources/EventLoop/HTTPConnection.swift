@@ -1,5 +1,6 @@
 // One client connection of an HTTPServer: where its current request stands, and the one deadline
-// that phase has. evhttp reads and writes; this decides how long it may take.
+// that phase has. evhttp reads and writes; this decides how long it may take. What libevent 2.1
+// offers for this, and the pitfalls, are in docs/libevent-2.1.md.
 import Glibc
 internal import CEvhttpInternals
 internal import CLibevent
