@@ -66,6 +66,7 @@ final class AuthService {
         snapshot.acceptPauses = server.acceptPauses
         snapshot.openConnections = server.openConnections
         snapshot.deadlineCloses = server.deadlineCloses
+        snapshot.evictions = server.evictions
         snapshot.database = health.databaseStats
         return snapshot
     }

@@ -46,6 +46,8 @@ struct MetricsCounts: Sendable {
     var openConnections = 0
     /// Connections closed at a deadline (the server's counts).
     var deadlineCloses = DeadlineCloses()
+    /// Idle keep-alive connections closed to make room at the cap (the server's count).
+    var evictions = 0
     var database = PostgresPoolStats()
 
     mutating func add(_ other: MetricsCounts) {
@@ -66,6 +68,7 @@ struct MetricsCounts: Sendable {
         deadlineCloses.body += other.deadlineCloses.body
         deadlineCloses.idle += other.deadlineCloses.idle
         deadlineCloses.write += other.deadlineCloses.write
+        evictions += other.evictions
         database.add(other.database)
     }
 

@@ -48,6 +48,8 @@ struct MetricsExposition {
         ] {
             out.sample("authd_http_deadline_closes_total", [("phase", phase)], count)
         }
+        out.family("authd_http_idle_evictions_total", "counter", "Idle keep-alive connections closed to make room at the connection cap.")
+        out.sample("authd_http_idle_evictions_total", [], counts.evictions)
 
         out.family("authd_logins_total", "counter", "Logins at /api/token/: succeeded, or failed for bad credentials.")
         out.sample("authd_logins_total", [("result", "succeeded")], counts.loginsSucceeded)

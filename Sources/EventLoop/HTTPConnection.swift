@@ -51,6 +51,8 @@ final class HTTPConnection {
     /// after `answerSent`, so this is cleared there).
     private var headHookArmed = false
     private(set) var isClosed = false
+    /// When the connection last became idle (monotonic seconds), for eviction at the cap.
+    private(set) var idleSince = 0.0
 
     init(server: HTTPServer, bev: OpaquePointer, evcon: OpaquePointer, precise: Bool) {
         self.server = server
@@ -193,7 +195,19 @@ final class HTTPConnection {
         releaseBody()
         requestStarted = evbuffer_get_length(bufferevent_get_input(bev)) > 0
         // Pipelined bytes already here are the next request's head: its clock starts now.
-        if requestStarted { enter(.head, for: limits.headerTimeout) } else { enter(.idle, for: limits.keepAliveTimeout) }
+        if requestStarted {
+            enter(.head, for: limits.headerTimeout)
+        } else {
+            idleSince = monotonicSeconds()
+            enter(.idle, for: limits.keepAliveTimeout)
+        }
+    }
+
+    /// Closes an idle keep-alive connection to make room for a new client (at the cap). Only
+    /// between requests: nothing is lost but the client's open socket, which it reopens.
+    func evict() {
+        guard !isClosed, phase == .idle else { return }
+        withExtendedLifetime(self) { evhttp_connection_free(evcon) }
     }
 
     private func releaseBody() {

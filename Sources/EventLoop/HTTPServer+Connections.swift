@@ -112,6 +112,39 @@ extension HTTPServer {
             }
             bufferevent_decref(bev)
         }
+        if acceptPausedFor.contains(.cap) { evictIdleConnection() }
+    }
+
+    /// At the cap, as nginx reuses keep-alive connections: when a client waits in the backlog,
+    /// the connection idle the longest (for at least a second, so a client between two quick
+    /// requests keeps its socket) is closed and accepting resumes. Looked at again every 0.25 s
+    /// while the cap holds.
+    func evictIdleConnection() {
+        if clientWaiting() {
+            let now = monotonicSeconds()
+            var oldest: HTTPConnection?
+            for connection in connections.values where connection.phase == .idle && now - connection.idleSince >= 1 {
+                if oldest.map({ connection.idleSince < $0.idleSince }) ?? true { oldest = connection }
+            }
+            if let oldest {
+                evictions += 1
+                oldest.evict()
+                return
+            }
+        }
+        guard evictionRetry == nil else { return }
+        evictionRetry = LoopTimer(loop: loop, after: 0.25) { [weak self] in
+            guard let self else { return }
+            evictionRetry = nil
+            if acceptPausedFor.contains(.cap) { evictIdleConnection() }
+        }
+    }
+
+    /// A connection waits in the listening socket's backlog.
+    private func clientWaiting() -> Bool {
+        guard let listener else { return false }
+        var waiting = pollfd(fd: evconnlistener_get_fd(listener), events: Int16(POLLIN), revents: 0)
+        return poll(&waiting, 1, 0) == 1 && waiting.revents & Int16(POLLIN) != 0
     }
 
     /// evhttp is freeing a connection (peer gone, evhttp's own error, a deadline, shutdown).

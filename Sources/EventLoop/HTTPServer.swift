@@ -103,6 +103,9 @@ public final class HTTPServer {
     var commonTimeouts: [Double: timeval] = [:]
     /// Open client connections (adopted or awaiting adoption).
     public internal(set) var openConnections = 0
+    /// Idle keep-alive connections closed to make room at the cap.
+    public internal(set) var evictions = 0
+    var evictionRetry: LoopTimer?
     /// Connections closed at a deadline, by what they were doing then.
     public internal(set) var deadlineCloses = DeadlineCloses()
     /// Unparsed input a connection may hold: evhttp's head limit and some room (see

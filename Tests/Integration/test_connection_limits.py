@@ -310,3 +310,31 @@ def test_stopping_with_idle_and_half_sent_connections_open_exits_cleanly(spawn_s
     assert "Fatal error" not in server.stderr_text()
     for sock in (idle, kept, half):
         sock.close()
+
+
+def test_at_the_cap_the_longest_idle_keep_alive_connection_makes_room_for_a_new_client(spawn_server):
+    server = spawn_server("default", AUTHD_THREADS="1", AUTHD_MAX_CONNECTIONS="10")
+    kept = []
+    for _ in range(10):
+        sock = socket.create_connection(("127.0.0.1", server.port))
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sock.recv(1000).startswith(b"HTTP/1.1 200 ")
+        kept.append(sock)
+        time.sleep(0.05)
+    time.sleep(1.2)  # idle for over a second: eligible
+    newcomer = socket.create_connection(("127.0.0.1", server.port))
+    newcomer.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    data, _ = read_until_closed(newcomer, 3)
+    assert data.startswith(b"HTTP/1.1 200 "), data[:100]
+    closed = []
+    for index, sock in enumerate(kept):
+        sock.settimeout(0.2)
+        try:
+            closed.append(sock.recv(100) == b"")
+        except socket.timeout:
+            closed.append(False)
+    assert closed == [True] + [False] * 9, "not exactly the longest-idle connection was closed: %s" % closed
+    for sock in kept:
+        sock.close()
+    time.sleep(0.2)
+    assert value(scrape(server), "authd_http_idle_evictions_total") == 1
