@@ -38,12 +38,18 @@ package struct RequestData {
         }
     }
 
+    /// How deep a JSON body may nest: just under where Python's parser stops (its recursion
+    /// limit, 1,000 frames, less those of a Django request: simplejwt answers 500 from about 990
+    /// levels), so every body DRF parses, authd parses and answers the same field errors for.
+    /// Deeper is a 400. About 400 bytes of loop-thread stack per level.
+    static let maxJSONDepth = 950
+
     private static func json(_ body: [UInt8]) throws(APIError) -> ([String: Value], [(string: String, codeUnit: UInt16)]) {
         let document: JSONValue
         let loneSurrogates: [(string: String, codeUnit: UInt16)]
         do {
             // Python's json accepts "\ud800"; DRF then refuses it per field, so it must parse here.
-            (document, loneSurrogates) = try JSONParser.parseReportingLoneSurrogates(body, options: .init(maxDepth: 64))
+            (document, loneSurrogates) = try JSONParser.parseReportingLoneSurrogates(body, options: .init(maxDepth: Self.maxJSONDepth))
         } catch {
             throw APIError.parse("JSON parse error - " + error.description)
         }

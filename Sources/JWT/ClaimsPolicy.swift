@@ -63,9 +63,12 @@ public struct ClaimsPolicy: Sendable {
     }
 
     /// A NumericDate claim as whole seconds (fractions truncated, as PyJWT's int() does), nil
-    /// when absent. Strings, booleans and absurd magnitudes are invalid.
+    /// when absent. A boolean is 1 or 0, as PyJWT's int(True) reads it (so `"exp": true` is long
+    /// expired). Strings and absurd magnitudes are invalid (PyJWT takes numeric strings, and
+    /// simplejwt then answers 500).
     static func numericDate(_ claims: JSONObject, _ name: String) throws(JWTError) -> Double? {
         guard let value = claims[name] else { return nil }
+        if case .bool(let flag) = value { return flag ? 1 : 0 }
         guard let number = value.numberValue, let seconds = number.double, seconds.isFinite,
             abs(seconds) <= latestNumericDate
         else { throw JWTError(.invalidClaim, claim: name, "\(name) is not a NumericDate") }

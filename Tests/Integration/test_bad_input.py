@@ -220,6 +220,15 @@ def test_deeply_nested_json_is_a_json_400_not_500(default_server):
     assert isinstance(resp.json(), dict)
 
 
+def test_json_nested_as_deep_as_django_parses_gets_drf_field_errors(default_server):
+    # DRF parses nesting up to Python's recursion limit (about 990 levels), then validates the
+    # fields: a nested list is "Not a valid string.", as for any list.
+    depth = 900
+    body = b'{"username": ' + b"[" * depth + b"]" * depth + b', "password": "123"}'
+    resp = default_server.post(LOGIN, data=body, headers={"Content-Type": "application/json"})
+    expect(resp, 400, {"username": ["Not a valid string."]})
+
+
 def test_deeply_nested_objects_are_a_json_400_not_500(default_server):
     depth = 5000
     body = b'{"a":' * depth + b"1" + b"}" * depth

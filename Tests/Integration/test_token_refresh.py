@@ -227,6 +227,21 @@ def test_refresh_with_numeric_string_or_huge_exp_is_401_token_not_valid(default_
     expect_absurd_claim_rejected(default_server.refresh(token), protected=False)
 
 
+@pytest.mark.parametrize("exp", [True, False], ids=repr)
+def test_refresh_with_boolean_exp_is_401_token_is_expired(default_server, signing_key, gokul_id, exp):
+    # PyJWT reads int(True) == 1 and int(False) == 0: long expired, as simplejwt answers.
+    token = mint(refresh_claims(gokul_id, exp=exp), signing_key)
+    expect(default_server.refresh(token), 401, token_err(EXPIRED))
+
+
+@pytest.mark.parametrize("claim", ["nbf", "iat"])
+def test_refresh_with_boolean_nbf_or_iat_is_200(default_server, signing_key, gokul_id, claim):
+    # PyJWT reads them as 1 or 0: in the past, so the token is valid.
+    claims = refresh_claims(gokul_id)
+    claims[claim] = True
+    expect_tokens(default_server.refresh(mint(claims, signing_key)), ("access",))
+
+
 # --- refresh tokens without a (usable) user_id: 200 (Surprise 7) ------------------------------------------
 
 def test_refresh_token_without_user_id_refreshes_to_access_without_user_id(default_server, signing_key):

@@ -113,8 +113,8 @@ struct AttackTests {
         #expect(error.kind == .payloadNotJSONObject)
     }
 
-    @Test("exp, nbf and iat as strings, booleans or absurd numbers are invalid claims", arguments: [
-        #""9999999999""#, "true", "null", "1e20", "[1]", #"{"a":1}"#,
+    @Test("exp, nbf and iat as strings, null, lists, objects or absurd numbers are invalid claims", arguments: [
+        #""9999999999""#, "null", "1e20", "[1]", #"{"a":1}"#,
     ])
     func nonNumericDates(value: String) throws {
         for claim in ["exp", "nbf", "iat"] {
@@ -123,6 +123,20 @@ struct AttackTests {
             let token = try handmadeToken(header: #"{"alg":"HS256"}"#, payload: payload, key: hmacKey)
             let error = try #require(throws: JWTError.self) { try hmacVerifier.verify(token, policy: policy, now: 1000) }
             #expect(error.kind == .invalidClaim && error.claim == claim, "\(claim)=\(value): \(error)")
+        }
+    }
+
+    @Test("booleans in exp, nbf and iat are 1 and 0, as PyJWT's int() reads them: exp true is long expired")
+    func booleanDates() throws {
+        for value in ["true", "false"] {
+            let expired = try handmadeToken(header: #"{"alg":"HS256"}"#, payload: #"{"exp":\#(value),"jti":"j"}"#, key: hmacKey)
+            let error = try #require(throws: JWTError.self) { try hmacVerifier.verify(expired, policy: policy, now: 1000) }
+            #expect(error.kind == .expired, "exp=\(value): \(error)")
+            for claim in ["nbf", "iat"] {
+                let token = try handmadeToken(
+                    header: #"{"alg":"HS256"}"#, payload: #"{"exp":9999999999,"jti":"j","\#(claim)":\#(value)}"#, key: hmacKey)
+                #expect(throws: Never.self) { try hmacVerifier.verify(token, policy: policy, now: 1000) }
+            }
         }
     }
 
