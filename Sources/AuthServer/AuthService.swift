@@ -128,6 +128,7 @@ final class AuthService {
                     request.respond(status: 200, body: Array(text.utf8), contentType: MetricsExposition.contentType)
                 }
             case .openAPI: request.respond(status: 200, json: OpenAPIDocument.json)
+            case .keySet: request.respond(status: 200, json: authority.keySet)
             }
         } catch {
             send(request, error)

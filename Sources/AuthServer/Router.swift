@@ -2,7 +2,7 @@
 
 /// A known endpoint.
 enum Route: Int, CaseIterable {
-    case obtainPair, refresh, verify, blacklist, currentUser, health, readiness, metrics, openAPI
+    case obtainPair, refresh, verify, blacklist, currentUser, health, readiness, metrics, openAPI, keySet
 
     var path: String {
         switch self {
@@ -15,6 +15,7 @@ enum Route: Int, CaseIterable {
         case .readiness: "/readyz"
         case .metrics: "/metrics"
         case .openAPI: "/openapi.json"
+        case .keySet: "/.well-known/jwks.json"
         }
     }
 
@@ -23,7 +24,7 @@ enum Route: Int, CaseIterable {
         switch self {
         case .obtainPair, .refresh, .verify, .blacklist: ["POST", "OPTIONS"]
         case .currentUser: ["GET", "HEAD", "OPTIONS"]
-        case .health, .readiness, .metrics, .openAPI: ["GET", "HEAD"]
+        case .health, .readiness, .metrics, .openAPI, .keySet: ["GET", "HEAD"]
         }
     }
 

@@ -9,6 +9,9 @@ package final class TokenAuthority: Sendable {
     let signer: JWTSigner
     let verifier: JWTVerifier
     let settings: Settings
+    /// GET /.well-known/jwks.json: the public key of an asymmetric signing key as a JWK Set
+    /// (RFC 7517), or an empty set for an HMAC secret, which is never published.
+    let keySet: String
 
     package init(settings: Settings) throws(SettingsError) {
         self.settings = settings
@@ -24,6 +27,7 @@ package final class TokenAuthority: Sendable {
             throw SettingsError("signing key refused for \(settings.algorithm.rawValue): \(error.detail.isEmpty ? "\(error.kind)" : error.detail)")
         }
         verifier = JWTVerifier(keys: JWTKeySet(key))
+        keySet = JSONValue.object(["keys": .array(JWK.publicJWK(of: key).map { [.object($0)] } ?? [])]).serializedString()
     }
 
     /// RSA signatures cost hundreds of microseconds: they go to a worker, the rest run inline.

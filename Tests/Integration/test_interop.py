@@ -159,3 +159,23 @@ def test_rs256_server_refuses_alg_none_other_rsa_keys_and_embedded_jwks(rs256_se
 def test_rs256_server_refuses_tokens_signed_with_the_shared_hmac_secret(rs256_server, signing_key, gokul_id):
     token = mint(simplejwt_claims(gokul_id, "access"), signing_key, "HS256")
     expect(rs256_server.me(token), 401, protected_err(INVALID))
+
+
+# --- the key set: services verify authd's tokens with its public key, found at a well-known URL ------------
+
+def test_jwks_publishes_the_rs256_public_key_and_pyjwt_verifies_authd_tokens_with_it(rs256_server):
+    resp = rs256_server.get("/.well-known/jwks.json")
+    assert resp.status_code == 200 and resp.headers["Content-Type"] == "application/json"
+    keys = resp.json()["keys"]
+    assert len(keys) == 1 and keys[0]["kty"] == "RSA" and keys[0]["alg"] == "RS256" and keys[0]["use"] == "sig"
+    assert not {"d", "p", "q", "dp", "dq", "qi"} & set(keys[0]), "private members published"
+    key = jwt.PyJWKSet.from_dict(resp.json()).keys[0]
+    tokens = rs256_server.obtain("Gokul", "123")
+    for kind in ("access", "refresh"):
+        claims = jwt.decode(tokens[kind], key.key, algorithms=["RS256"])
+        assert claims["token_type"] == kind
+
+
+def test_jwks_is_empty_with_an_hmac_secret(default_server):
+    resp = default_server.get("/.well-known/jwks.json")
+    assert resp.status_code == 200 and resp.json() == {"keys": []}
