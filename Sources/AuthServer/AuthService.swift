@@ -93,7 +93,7 @@ final class AuthService {
         }
         guard route.allowedMethods.contains(method) else {
             let refusal = APIError.methodNotAllowed(method: method, allowed: route.allowedMethods)
-            if route == .currentUser {
+            if route == .currentUser || route == .revokeAll {
                 // DRF authenticates before it looks up the handler: without valid credentials
                 // the answer is the 401, and only an authenticated client learns about the 405.
                 do {
@@ -112,6 +112,7 @@ final class AuthService {
             case .refresh: try refresh(request)
             case .verify: try verify(request)
             case .blacklist: try blacklist(request)
+            case .revokeAll: try revokeAll(request)
             case .currentUser: try currentUser(request)
             case .health: request.respond(status: 200, json: #"{"status":"ok"}"#)
             case .readiness:

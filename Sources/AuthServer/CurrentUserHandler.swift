@@ -34,8 +34,25 @@ extension AuthService {
             case .success(nil):
                 send(request, .userNotFound)
             case .success(let user?):
-                if user.isActive { then((userID, user.username)) } else { send(request, .userInactive) }
+                if !user.isActive {
+                    send(request, .userInactive)
+                } else if let cutoff = user.tokensNotBefore, issuedAt(claims) < cutoff {
+                    // The user logged out everywhere after this token was issued.
+                    send(request, .accessTokenNotValid("Token is blacklisted"))
+                } else {
+                    then((userID, user.username))
+                }
             }
         }
+    }
+}
+
+/// A verified token's `iat` in whole seconds (booleans as PyJWT reads them); 0 when absent, so a
+/// token without one never outlives a logout-everywhere.
+func issuedAt(_ claims: JSONObject) -> Int64 {
+    switch claims["iat"] {
+    case .number(let number)?: number.double.map { Int64($0) } ?? 0
+    case .bool(let flag)?: flag ? 1 : 0
+    default: 0
     }
 }

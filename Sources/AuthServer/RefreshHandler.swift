@@ -18,7 +18,7 @@ extension AuthService {
             case .failure(let error):
                 storeFailed(request, error)
             case .success(let status):
-                if status.revokedBefore {
+                if status.revokedBefore || status.ownerTokensNotBefore.map({ issuedAt(claims) < $0 }) == true {
                     send(request, .tokenNotValid("Token is blacklisted"))
                 } else if checksUser && status.ownerActive != true {
                     send(request, .noActiveAccountForToken)

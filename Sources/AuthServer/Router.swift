@@ -2,7 +2,7 @@
 
 /// A known endpoint.
 enum Route: Int, CaseIterable {
-    case obtainPair, refresh, verify, blacklist, currentUser, health, readiness, metrics, openAPI, keySet
+    case obtainPair, refresh, verify, blacklist, revokeAll, currentUser, health, readiness, metrics, openAPI, keySet
 
     var path: String {
         switch self {
@@ -10,6 +10,7 @@ enum Route: Int, CaseIterable {
         case .refresh: "/api/token/refresh/"
         case .verify: "/api/token/verify/"
         case .blacklist: "/api/token/blacklist/"
+        case .revokeAll: "/api/token/revoke-all/"
         case .currentUser: "/api/users/me/"
         case .health: "/healthz"
         case .readiness: "/readyz"
@@ -22,7 +23,7 @@ enum Route: Int, CaseIterable {
     /// As DRF's views list them in `Allow` (the token views are POST-only APIViews).
     var allowedMethods: [String] {
         switch self {
-        case .obtainPair, .refresh, .verify, .blacklist: ["POST", "OPTIONS"]
+        case .obtainPair, .refresh, .verify, .blacklist, .revokeAll: ["POST", "OPTIONS"]
         case .currentUser: ["GET", "HEAD", "OPTIONS"]
         case .health, .readiness, .metrics, .openAPI, .keySet: ["GET", "HEAD"]
         }

@@ -1,4 +1,4 @@
-// POST /api/token/verify/ and POST /api/token/blacklist/.
+// POST /api/token/verify/, /api/token/blacklist/ and /api/token/revoke-all/.
 import EventLoop
 import JSON
 import JWT
@@ -27,6 +27,21 @@ extension AuthService {
             switch result {
             case .failure(let error): storeFailed(request, error)
             case .success(let revokedNow): if revokedNow { send(request, [:]) } else { send(request, .tokenNotValid("Token is blacklisted")) }
+            }
+        }
+    }
+}
+
+extension AuthService {
+    /// Logout everywhere, for the holder of a valid access token: every token of theirs issued
+    /// before this second (access and refresh, on every instance) is refused from now on.
+    func revokeAll(_ request: HTTPRequest) throws(APIError) {
+        try authenticate(request) { [self] user in
+            users.revokeAllTokens(userID: user.id, notBefore: Int64(loop.now)) { [self] result in
+                switch result {
+                case .failure(let error): storeFailed(request, error)
+                case .success: send(request, [:])
+                }
             }
         }
     }

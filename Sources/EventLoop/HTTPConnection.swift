@@ -69,6 +69,10 @@ final class HTTPConnection {
             Unmanaged<HTTPConnection>.fromOpaque(context).takeUnretainedValue().inputChanged(added: info.pointee.n_added)
         }, Unmanaged.passUnretained(self).toOpaque())
         setReadLimit(server.headMark)
+        // The kernel's side of the same bound: answers are small, and a client that does not
+        // read must not get megabytes of socket buffer (Linux grows it up to tcp_wmem's 4 MiB).
+        var sendBuffer: Int32 = 64 * 1024
+        _ = setsockopt(bufferevent_getfd(bev), SOL_SOCKET, SO_SNDBUF, &sendBuffer, socklen_t(MemoryLayout<Int32>.size))
         enter(.fresh, for: limits.headerTimeout + (precise ? 0 : limits.bodyDeadline(server.configuration.maxBodyBytes)))
         inputChanged(added: evbuffer_get_length(bufferevent_get_input(bev)))
     }

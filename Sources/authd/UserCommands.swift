@@ -1,12 +1,13 @@
 // `authd user ...`: create users and change their password or activity.
 import ArgumentParser
+import Glibc
 import Passwords
 import Postgres
 
 struct User: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage users (DATABASE_URL; passwords from a prompt or standard input).",
-        subcommands: [Create.self, SetPassword.self, Deactivate.self, Activate.self])
+        subcommands: [Create.self, SetPassword.self, Deactivate.self, Activate.self, RevokeTokens.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a user.")
@@ -54,6 +55,29 @@ struct User: ParsableCommand {
 
         func run() throws {
             try setActive(username, false)
+        }
+    }
+
+    struct RevokeTokens: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "revoke-tokens", abstract: "Log a user out everywhere: refuse every token issued before now.")
+        @Argument var username: String
+
+        func run() throws {
+            try reportingFailures {
+                let session = try openDatabase()
+                defer { session.close() }
+                // This host's clock, in whole seconds as tokens' iat are (the same rule as
+                // POST /api/token/revoke-all/); the cut-off never moves back.
+                let rows = try session.execute(
+                    """
+                    INSERT INTO authd_token_cutoff (user_id, not_before)
+                    SELECT id, to_timestamp($2::bigint) FROM auth_user WHERE username = $1
+                    ON CONFLICT (user_id) DO UPDATE SET not_before = greatest(authd_token_cutoff.not_before, excluded.not_before)
+                    """, [username, String(time(nil))])
+                guard rows.affectedRows == 1 else { throw CommandFailure("no user named \(username)") }
+                print("revoked every token of \(username) issued before now")
+            }
         }
     }
 

@@ -190,6 +190,26 @@ struct HandlerTests {
         #expect(gone.status == 401 && gone.body["code"]?.stringValue == "user_not_found")
     }
 
+    @Test("logout everywhere: every token issued before it is refused, on /me and on refresh; later logins work")
+    func revokeAll() throws {
+        let server = try InMemoryServer()
+        let first = server.login()
+        let second = server.login()
+        // Cut-offs are whole seconds, as iat is: tokens of this second before it stay valid.
+        server.withStore { $0.tokensNotBefore[1] = Int64(time(nil)) + 1 }
+        #expect(server.request("POST", "/api/token/revoke-all/").status == 401)
+        for pair in [first, second] {
+            let me = server.request("GET", "/api/users/me/", token: pair.access)
+            #expect(me.status == 401 && me.body["code"]?.stringValue == "token_not_valid")
+            let refreshed = server.post("/api/token/refresh/", #"{"refresh": "\#(pair.refresh)"}"#)
+            #expect(refreshed.status == 401 && refreshed.body["detail"]?.stringValue == "Token is blacklisted")
+        }
+        server.withStore { $0.tokensNotBefore = [:] }
+        let later = server.login()
+        #expect(server.request("POST", "/api/token/revoke-all/", token: later.access).status == 200)
+        #expect(server.read { $0.tokensNotBefore[1] } != nil)
+    }
+
     @Test("a store that cannot answer makes every endpoint that needs it a 503 with Retry-After, and /readyz too")
     func storeDown() throws {
         let server = try InMemoryServer { $0.blacklistAfterRotation = true }

@@ -10,6 +10,7 @@ final class InMemoryStore: UserStore, RevocationStore, StoreHealth {
     var usernames: [Int64: String] = [:]
     var revoked: [String: RevokedToken] = [:]
     var recordedLogins: [Int64] = []
+    var tokensNotBefore: [Int64: Int64] = [:]
     /// While true, every call fails as a database outage does.
     var isDown = false
 
@@ -33,7 +34,7 @@ final class InMemoryStore: UserStore, RevocationStore, StoreHealth {
     }
 
     func user(id: Int64, then: @escaping (Result<User?, StoreError>) -> Void) {
-        answer(owner(id).map { User(id: id, username: usernames[id]!, isActive: $0.isActive) }, then)
+        answer(owner(id).map { User(id: id, username: usernames[id]!, isActive: $0.isActive, tokensNotBefore: tokensNotBefore[id]) }, then)
     }
 
     func upgradePasswordHash(userID: Int64, from previousHash: String, to newHash: String) {
@@ -43,6 +44,12 @@ final class InMemoryStore: UserStore, RevocationStore, StoreHealth {
 
     func recordLogin(userID: Int64) {
         recordedLogins.append(userID)
+    }
+
+    func revokeAllTokens(userID: Int64, notBefore: Int64, then: @escaping (Result<Void, StoreError>) -> Void) {
+        guard !isDown else { return then(.failure(.unavailable)) }
+        tokensNotBefore[userID] = max(tokensNotBefore[userID] ?? notBefore, notBefore)
+        then(.success(()))
     }
 
     // MARK: RevocationStore
@@ -59,7 +66,10 @@ final class InMemoryStore: UserStore, RevocationStore, StoreHealth {
     }
 
     func refreshStatus(jti: String, ownerID: Int64?, then: @escaping (Result<RefreshStatus, StoreError>) -> Void) {
-        answer(RefreshStatus(ownerActive: owner(ownerID)?.isActive, revokedBefore: revoked[jti] != nil, revokedNow: false), then)
+        answer(
+            RefreshStatus(
+                ownerActive: owner(ownerID)?.isActive, revokedBefore: revoked[jti] != nil, revokedNow: false,
+                ownerTokensNotBefore: ownerID.flatMap { tokensNotBefore[$0] }), then)
     }
 
     func rotate(_ token: RevokedToken, then: @escaping (Result<RefreshStatus, StoreError>) -> Void) {
@@ -68,7 +78,11 @@ final class InMemoryStore: UserStore, RevocationStore, StoreHealth {
         let revokedBefore = revoked[token.jti] != nil
         let revokes = !revokedBefore && (token.userID == nil || ownerActive == true)
         if revokes { revoked[token.jti] = token }
-        then(.success(RefreshStatus(ownerActive: ownerActive, revokedBefore: revokedBefore, revokedNow: revokes)))
+        then(
+            .success(
+                RefreshStatus(
+                    ownerActive: ownerActive, revokedBefore: revokedBefore, revokedNow: revokes,
+                    ownerTokensNotBefore: token.userID.flatMap { tokensNotBefore[$0] })))
     }
 
     // MARK: StoreHealth

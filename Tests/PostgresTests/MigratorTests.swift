@@ -18,10 +18,11 @@ struct MigratorTests {
             let migrator = try Migrator(directory: TestPostgres.migrationsDirectory)
             let session = try session(url)
             defer { session.close() }
-            #expect(try migrator.migrate(session) == ["0001_users_and_revocations"])
+            #expect(migrator.migrations.count >= 2 && migrator.migrations[0].label == "0001_users_and_revocations")
+            #expect(try migrator.migrate(session) == migrator.migrations.map(\.label))
             #expect(try migrator.migrate(session) == [])
-            let recorded = try session.execute("select version, name from authd_schema_migrations")
-            #expect(recorded.rows == [["1", "users_and_revocations"]])
+            let recorded = try session.execute("select version, name from authd_schema_migrations order by version")
+            #expect(recorded.rows == migrator.migrations.map { [String($0.version), $0.name] })
         }
     }
 

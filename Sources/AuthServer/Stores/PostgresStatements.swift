@@ -18,16 +18,23 @@ enum PostgresStatements {
                 isActive: try row.required("is_active", row.bool))
         })
 
-    /// Protected route: the user behind an access token.
+    /// Protected route: the user behind an access token, and their logout-everywhere cut-off.
     static let userByID = TypedStatement<Int64, User?>(
         PreparedStatement(
-            name: "user_by_id", sql: "SELECT id, username, is_active FROM auth_user WHERE id = $1::bigint", readOnly: true),
+            name: "user_by_id",
+            sql: """
+                SELECT id, username, is_active,
+                       (SELECT extract(epoch FROM not_before)::bigint FROM authd_token_cutoff WHERE user_id = $1::bigint)
+                           AS tokens_not_before
+                FROM auth_user WHERE id = $1::bigint
+                """,
+            readOnly: true),
         encode: { [String($0)] },
         decode: { rows throws(PostgresError) in
             guard let row = rows.row(0) else { return nil }
             return User(
                 id: try row.required("id", row.int64), username: try row.required("username", row.text),
-                isActive: try row.required("is_active", row.bool))
+                isActive: try row.required("is_active", row.bool), tokensNotBefore: try row.int64("tokens_not_before"))
         })
 
     /// Refresh without rotation-revocation: is the owner active (NULL when absent or no
@@ -37,14 +44,17 @@ enum PostgresStatements {
             name: "refresh_status",
             sql: """
                 SELECT (SELECT is_active FROM auth_user WHERE id = $1::bigint) AS owner_active,
-                       EXISTS (SELECT 1 FROM authd_revoked_token WHERE jti = $2) AS revoked_before
+                       EXISTS (SELECT 1 FROM authd_revoked_token WHERE jti = $2) AS revoked_before,
+                       (SELECT extract(epoch FROM not_before)::bigint FROM authd_token_cutoff WHERE user_id = $1::bigint)
+                           AS tokens_not_before
                 """,
             readOnly: true),
         encode: { [$0.ownerID.map { String($0) }, $0.jti] },
         decode: { rows throws(PostgresError) in
             let row = try singleRow(rows)
             return RefreshStatus(
-                ownerActive: try row.bool("owner_active"), revokedBefore: try row.required("revoked_before", row.bool), revokedNow: false)
+                ownerActive: try row.bool("owner_active"), revokedBefore: try row.required("revoked_before", row.bool), revokedNow: false,
+                ownerTokensNotBefore: try row.int64("tokens_not_before"))
         })
 
     /// Refresh with blacklist-after-rotation, atomically: revoke the presented token if its owner
@@ -63,14 +73,16 @@ enum PostgresStatements {
                          RETURNING 1)
                 SELECT (SELECT is_active FROM account) AS owner_active,
                        EXISTS (SELECT 1 FROM revoked) AS revoked_now,
-                       EXISTS (SELECT 1 FROM authd_revoked_token WHERE jti = $2) AS revoked_before
+                       EXISTS (SELECT 1 FROM authd_revoked_token WHERE jti = $2) AS revoked_before,
+                       (SELECT extract(epoch FROM not_before)::bigint FROM authd_token_cutoff WHERE user_id = $1::bigint)
+                           AS tokens_not_before
                 """),
         encode: revokedTokenParameters,
         decode: { rows throws(PostgresError) in
             let row = try singleRow(rows)
             return RefreshStatus(
                 ownerActive: try row.bool("owner_active"), revokedBefore: try row.required("revoked_before", row.bool),
-                revokedNow: try row.required("revoked_now", row.bool))
+                revokedNow: try row.required("revoked_now", row.bool), ownerTokensNotBefore: try row.int64("tokens_not_before"))
         })
 
     /// /api/token/verify/ when revocations are consulted.
@@ -107,9 +119,19 @@ enum PostgresStatements {
             name: "upgrade_password_hash", sql: "UPDATE auth_user SET password = $2 WHERE id = $1::bigint AND password = $3"),
         encode: { [String($0.userID), $0.newHash, $0.previousHash] }, decode: { _ in })
 
+    /// Logout everywhere: the user's cut-off moves to `notBefore`, never back.
+    static let revokeAllTokens = TypedStatement<(userID: Int64, notBefore: Int64), Void>(
+        PreparedStatement(
+            name: "revoke_all_tokens",
+            sql: """
+                INSERT INTO authd_token_cutoff (user_id, not_before) VALUES ($1::bigint, to_timestamp($2::bigint))
+                ON CONFLICT (user_id) DO UPDATE SET not_before = greatest(authd_token_cutoff.not_before, excluded.not_before)
+                """),
+        encode: { [String($0.userID), String($0.notBefore)] }, decode: { _ in })
+
     static let all = [
         accountByUsername.prepared, userByID.prepared, refreshStatus.prepared, rotate.prepared, isRevoked.prepared,
-        revoke.prepared, recordLogin.prepared, upgradePasswordHash.prepared,
+        revoke.prepared, recordLogin.prepared, upgradePasswordHash.prepared, revokeAllTokens.prepared,
     ]
 
     /// $1 owner, $2 jti, $3 expiry: the order both revoking statements use.

@@ -26,6 +26,10 @@ final class PostgresUserStore: UserStore {
     func recordLogin(userID: Int64) {
         pool.run(PostgresStatements.recordLogin, userID) { _ in }
     }
+
+    func revokeAllTokens(userID: Int64, notBefore: Int64, then: @escaping (Result<Void, StoreError>) -> Void) {
+        pool.run(PostgresStatements.revokeAllTokens, (userID, notBefore)) { then($0.mapError(StoreError.init)) }
+    }
 }
 
 /// Revocations in `authd_revoked_token`, read and written through one loop's pool.

@@ -18,6 +18,8 @@ struct RefreshStatus: Sendable, Equatable {
     /// Rotation with blacklisting only: this refresh revoked the token (it won the race). Always
     /// false for a plain check.
     let revokedNow: Bool
+    /// The owner's logout-everywhere cut-off (see `User.tokensNotBefore`), if any.
+    var ownerTokensNotBefore: Int64? = nil
 }
 
 /// The revoked refresh tokens. Loop-confined like `UserStore`. Each refresh costs one step:

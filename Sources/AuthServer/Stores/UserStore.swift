@@ -13,6 +13,8 @@ struct User: Sendable, Equatable {
     let id: Int64
     let username: String
     let isActive: Bool
+    /// Tokens issued (`iat`) before this second are refused: the user logged out everywhere.
+    var tokensNotBefore: Int64? = nil
 }
 
 /// Why a store could not answer: the handler answers 503, the client retries. (What went wrong
@@ -37,4 +39,8 @@ protocol UserStore: AnyObject {
 
     /// Sets `last_login` to now. Bookkeeping: nobody waits for it.
     func recordLogin(userID: Int64)
+
+    /// Logout everywhere: every token of the user issued before second `notBefore` is refused
+    /// from now on (never moved back by an earlier time).
+    func revokeAllTokens(userID: Int64, notBefore: Int64, then: @escaping (Result<Void, StoreError>) -> Void)
 }
