@@ -47,12 +47,8 @@ extension AuthService {
     }
 }
 
-/// A verified token's `iat` in whole seconds (booleans as PyJWT reads them); 0 when absent, so a
-/// token without one never outlives a logout-everywhere.
+/// A verified token's `iat` in whole seconds, read as the claims policy reads it; 0 when absent,
+/// so a token without one never outlives a logout-everywhere.
 func issuedAt(_ claims: JSONObject) -> Int64 {
-    switch claims["iat"] {
-    case .number(let number)?: number.double.map { Int64($0) } ?? 0
-    case .bool(let flag)?: flag ? 1 : 0
-    default: 0
-    }
+    ((try? ClaimsPolicy.numericDate(claims, "iat")) ?? nil).map { Int64($0) } ?? 0
 }

@@ -85,8 +85,6 @@ final class HTTPConnection {
         self.phase = phase
         guard let deadline else { return }
         if let seconds {
-            // The server's fixed durations are libevent "common timeouts": a queue per duration,
-            // so re-arming costs O(1) instead of a heap operation among thousands of connections.
             var time = server.commonTimeout(seconds)
             event_add(deadline, &time)  // re-arms a pending timer
         } else {

@@ -43,6 +43,16 @@ func send(_ reply: HTTPReply, to raw: OpaquePointer, requestID: String, closingC
     evhttp_send_reply(raw, Int32(reply.status), reasonPhrase(reply.status), nil)
 }
 
+/// `reply` as the bytes of an HTTP/1.1 response that closes its connection, for the one answer
+/// written straight to a socket: a request that did not arrive in time, which evhttp cannot
+/// answer because it has not finished reading it.
+func rawClosingResponse(_ reply: HTTPReply, requestID: String) -> [UInt8] {
+    var head = "HTTP/1.1 \(reply.status) \(reasonPhrase(reply.status))\r\nContent-Type: \(reply.contentType)\r\n"
+    head += "Content-Length: \(reply.body.count)\r\nX-Request-Id: \(requestID)\r\nConnection: close\r\n"
+    for (name, value) in reply.headers { head += "\(name): \(value)\r\n" }
+    return Array((head + "\r\n").utf8) + reply.body
+}
+
 /// The path (as sent, not percent-decoded) and the query string (without its "?") of a request's
 /// URI; a fragment, which clients should not send, is dropped.
 func requestTarget(_ raw: OpaquePointer) -> (path: String, query: String?) {

@@ -145,6 +145,7 @@ public final class HTTPServer {
             return Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue().connectionAccepted(base)
         }, Unmanaged.passUnretained(self).toOpaque())
         adoption = LoopTrigger(loop: loop) { [unowned self] in adopt() }
+        makeCommonTimeouts()
         servers.withLock { $0[UnsafeRawPointer(http)] = WeakServer(server: self) }
         try listen()
     }

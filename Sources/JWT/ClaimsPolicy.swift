@@ -66,7 +66,7 @@ public struct ClaimsPolicy: Sendable {
     /// when absent. A boolean is 1 or 0, as PyJWT's int(True) reads it (so `"exp": true` is long
     /// expired). Strings and absurd magnitudes are invalid (PyJWT takes numeric strings, and
     /// simplejwt then answers 500).
-    static func numericDate(_ claims: JSONObject, _ name: String) throws(JWTError) -> Double? {
+    public static func numericDate(_ claims: JSONObject, _ name: String) throws(JWTError) -> Double? {
         guard let value = claims[name] else { return nil }
         if case .bool(let flag) = value { return flag ? 1 : 0 }
         guard let number = value.numberValue, let seconds = number.double, seconds.isFinite,

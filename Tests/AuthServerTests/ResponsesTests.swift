@@ -26,6 +26,19 @@ struct ResponsesTests {
         #expect(rendered(.noActiveAccountForToken) == "401 " + challenge + #"{"detail":"No active account found for the given token."}"#)
     }
 
+    @Test("the server's own refusals are DRF detail bodies, and its 503 carries Retry-After like every other")
+    func serverRefusals() {
+        func rendered(_ status: Int, _ message: String) -> String {
+            let reply = APIError.renderRefusal(status, message)
+            let headers = reply.headers.map { "\($0.0): \($0.1)" }.joined(separator: "; ")
+            return "\(reply.status) [\(headers)] \(reply.contentType) " + String(decoding: reply.body, as: UTF8.self)
+        }
+        #expect(rendered(431, "Request header fields too large.") == #"431 [] application/json {"detail":"Request header fields too large."}"#)
+        #expect(rendered(408, #"Said "slow"."#) == #"408 [] application/json {"detail":"Said \"slow\"."}"#)
+        #expect(rendered(503, "The request took too long; try again.")
+            == #"503 [Retry-After: 1] application/json {"detail":"The request took too long; try again."}"#)
+    }
+
     @Test("400, 404, 405 and 415 carry no challenge")
     func others() {
         #expect(rendered(.nonField("Token is blacklisted")) == #"400 [] {"non_field_errors":["Token is blacklisted"]}"#)

@@ -1,6 +1,7 @@
 """`authd serve` configuration: it refuses to start (non-zero exit, the reason on stderr) without
 a signing key or with one too short for the algorithm, and honours the key file and algorithm."""
 
+import glob
 import re
 
 import jwt
@@ -75,3 +76,10 @@ def test_serve_reads_the_hmac_secret_from_the_key_file_byte_for_byte(spawn_serve
     server = spawn_server("default", AUTHD_SIGNING_KEY=None, AUTHD_SIGNING_KEY_FILE=str(path))
     pair = server.obtain("Gokul", "123")
     jwt.decode(pair["access"], key, algorithms=["HS256"])
+
+
+def test_threads_are_named_after_what_they_do(default_server):
+    # top -H, gdb and /proc show which loop or worker is busy.
+    names = sorted(open(task + "/comm").read().strip()
+                   for task in glob.glob("/proc/%d/task/*" % default_server.proc.pid))
+    assert {"authd-loop-0", "authd-worker-0", "authd-log"} <= set(names), names
