@@ -38,12 +38,17 @@ final class AuthService {
     let users: any UserStore
     let revocations: any RevocationStore
     let health: any StoreHealth
+    let model: UserModel
     let shared: SharedState
     /// This loop's share of /metrics.
     private(set) var counts = MetricsCounts()
 
-    init(loop: EventLoop, users: any UserStore, revocations: any RevocationStore, health: any StoreHealth, shared: SharedState) {
+    init(
+        loop: EventLoop, users: any UserStore, revocations: any RevocationStore, health: any StoreHealth, model: UserModel,
+        shared: SharedState
+    ) {
         self.loop = loop
+        self.model = model
         self.users = users
         self.revocations = revocations
         self.health = health
@@ -149,12 +154,17 @@ final class AuthService {
         try RequestData(contentType: request.header("Content-Type"), body: request.body)
     }
 
+    /// The user id claim (USER_ID_CLAIM) of verified `claims`, read for this user model's key type.
+    func userIDClaim(_ claims: JSONObject) -> UserIDClaim {
+        UserIDClaim(claims, claim: settings.userIDClaim, kind: model.idKind)
+    }
+
     /// The token in body field `field`, verified: signature, claims, and `type` when given.
     /// Every refusal is simplejwt's 401 token_not_valid with its message.
-    func verifiedToken(_ request: HTTPRequest, field: String, type: String?) throws(APIError) -> JSONObject {
+    func verifiedToken(_ request: HTTPRequest, field: String, type: String?) throws(APIError) -> (token: String, claims: JSONObject) {
         let token = try data(of: request).charFields([field])[0]
         do {
-            return try authority.verify(token, type: type, now: loop.now)
+            return (token, try authority.verify(token, type: type, now: loop.now))
         } catch {
             throw APIError.tokenNotValid(APIError.tokenMessage(error))
         }

@@ -6,14 +6,14 @@ import JWT
 extension AuthService {
     func currentUser(_ request: HTTPRequest) throws(APIError) {
         try authenticate(request) { [self] user in
-            send(request, ["id": .number(JSONNumber(user.id)), "username": .string(user.username)])
+            send(request, ["id": user.id.json, "username": .string(user.username)])
         }
     }
 
     /// simplejwt's JWTAuthentication: the bearer token, its claims, then the user, read from
     /// Postgres on every request so that a deactivation takes effect at once. Calls `then` with
     /// the active user; answers the request itself on any failure.
-    func authenticate(_ request: HTTPRequest, then: @escaping ((id: Int64, username: String)) -> Void) throws(APIError) {
+    func authenticate(_ request: HTTPRequest, then: @escaping ((id: UserID, username: String)) -> Void) throws(APIError) {
         let token = try AuthorizationHeader.bearerToken(request.header("Authorization"))
         let claims: JSONObject
         do {
@@ -21,8 +21,8 @@ extension AuthService {
         } catch {
             throw APIError.accessTokenNotValid(APIError.tokenMessage(error))
         }
-        let userID: Int64
-        switch UserIDClaim(claims) {
+        let userID: UserID
+        switch userIDClaim(claims) {
         case .absent: throw APIError.noUserIdentification
         case .unusable: throw APIError.userNotFound
         case .id(let id): userID = id

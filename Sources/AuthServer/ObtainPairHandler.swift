@@ -1,4 +1,4 @@
-// POST /api/token/: username and password for a refresh and access token pair.
+// POST /api/token/: username (USERNAME_FIELD) and password for a refresh and access token pair.
 import EventLoop
 import JSON
 import JWT
@@ -7,13 +7,14 @@ import Passwords
 extension AuthService {
     /// What the worker decided about a login.
     enum LoginOutcome: Sendable {
-        case granted(refresh: String, access: String, userID: Int64, upgradedHash: String?, previousHash: String)
+        case granted(refresh: TokenAuthority.Signed, access: String, userID: UserID, upgradedHash: String?, previousHash: String)
         case refused
         case failed
     }
 
     func obtainPair(_ request: HTTPRequest) throws(APIError) {
-        let fields = try data(of: request).charFields(["username", "password"])
+        // DRF's TokenObtainSerializer names the field after USERNAME_FIELD (`email`, say).
+        let fields = try data(of: request).charFields([settings.usernameField, "password"])
         let (username, password) = (fields[0], fields[1])
         users.account(username: username) { [self] result in
             switch result {
@@ -55,7 +56,13 @@ extension AuthService {
         case .failed:
             send(request, .unavailable("Token signing failed, please retry."))
         case .granted(let refresh, let access, let userID, let upgradedHash, let previousHash):
-            send(request, ["refresh": .string(refresh), "access": .string(access)])
+            // simplejwt's for_user records the refresh token as outstanding before answering.
+            revocations.recordIssued(TokenRecord(refresh, owner: .id(userID)), at: loop.now) { [self] result in
+                switch result {
+                case .failure(let error): storeFailed(request, error)
+                case .success: send(request, ["refresh": .string(refresh.token), "access": .string(access)])
+                }
+            }
             // Bookkeeping after the answer: the login does not wait for it, and a failure
             // here only means the next login does the same work again.
             if let upgradedHash {

@@ -5,11 +5,11 @@ import JWT
 
 extension AuthService {
     func refresh(_ request: HTTPRequest) throws(APIError) {
-        let claims = try verifiedToken(request, field: "refresh", type: "refresh")
+        let (token, claims) = try verifiedToken(request, field: "refresh", type: "refresh")
         // simplejwt skips the user check when user_id is falsy; an id no user can have is
         // "no active account" here (simplejwt answers 500).
-        let checksUser = !UserIDClaim.isFalsy(claims)
-        let userID = UserIDClaim(claims)
+        let checksUser = !UserIDClaim.isFalsy(claims, claim: settings.userIDClaim)
+        let userID = userIDClaim(claims)
         if checksUser, case .unusable = userID { throw APIError.noActiveAccountForToken }
         let jti = claims["jti"]?.stringValue ?? ""
         let rotatesAndRevokes = settings.rotateRefreshTokens && settings.blacklistAfterRotation
@@ -31,7 +31,7 @@ extension AuthService {
             }
         }
         if rotatesAndRevokes {
-            revocations.rotate(RevokedToken(claims, owner: userID), then: decide)
+            revocations.rotate(TokenRecord(claims, token: token, owner: userID), then: decide)
         } else {
             revocations.refreshStatus(jti: jti, ownerID: userID.id, then: decide)
         }
@@ -41,17 +41,28 @@ extension AuthService {
         let authority = self.authority
         let rotate = settings.rotateRefreshTokens
         let now = loop.now
-        let work: @Sendable () -> JSONObject? = {
+        let work: @Sendable () -> (access: String, rotated: TokenAuthority.Signed?)? = {
             guard let access = try? authority.access(from: claims, now: now) else { return nil }
-            var body: JSONObject = ["access": .string(access)]
-            if rotate {
-                guard let refresh = try? authority.rotated(claims, now: now) else { return nil }
-                body["refresh"] = .string(refresh)
-            }
-            return body
+            guard rotate else { return (access, nil) }
+            guard let refresh = try? authority.rotated(claims, now: now) else { return nil }
+            return (access, refresh)
         }
-        let finish: (JSONObject?) -> Void = { [self] body in
-            if let body { send(request, body) } else { send(request, .unavailable("Token signing failed, please retry.")) }
+        let finish: ((access: String, rotated: TokenAuthority.Signed?)?) -> Void = { [self] issued in
+            guard let issued else {
+                send(request, .unavailable("Token signing failed, please retry."))
+                return
+            }
+            guard let rotated = issued.rotated else {
+                send(request, ["access": .string(issued.access)])
+                return
+            }
+            // simplejwt's `outstand()`: the new refresh token is recorded before it is handed out.
+            revocations.recordIssued(TokenRecord(rotated, owner: userIDClaim(rotated.claims)), at: now) { [self] result in
+                switch result {
+                case .failure(let error): storeFailed(request, error)
+                case .success: send(request, ["access": .string(issued.access), "refresh": .string(rotated.token)])
+                }
+            }
         }
         if authority.signsOnWorker { offload(request, work, then: finish) } else { finish(work()) }
     }

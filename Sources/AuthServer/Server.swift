@@ -58,7 +58,11 @@ package enum Server {
         _ = ProcessFacts.startTime
         Log.write(.info, "authd starting", settings.summary(database: database.target) + [("descriptor_limit", .integer(descriptorLimit)), ("connection_cap", .integer(connectionCap))])
 
-        let startup = Lock<(port: Int?, failure: String?, stoppers: [@Sendable () -> Void])>((nil, nil, []))
+        // The user model from the catalog. When the database cannot be reached yet, the loops
+        // start without it (answering 503) and a thread keeps asking until it can.
+        let model = try UserModelResolution.first(settings: settings, database: database)
+        let startup = Lock<(port: Int?, failure: String?, stoppers: [@Sendable () -> Void], installers: [@Sendable (UserModel) -> Void])>(
+            (nil, nil, [], []))
         var threads: [ThreadHandle] = []
         for index in 0..<settings.loopThreads {
             let ready = Semaphore()
@@ -70,20 +74,17 @@ package enum Server {
             let configuration = database
             threads.append(spawnThread(name: "authd-loop-\(index)") {
                 let loop = EventLoop()
-                let pool = PostgresPool(loop: loop, configuration: configuration, statements: PostgresStatements.all)
-                let service = AuthService(
-                    loop: loop, users: PostgresUserStore(pool: pool), revocations: PostgresRevocationStore(pool: pool), health: pool,
-                    shared: shared)
+                let host = LoopHost(loop: loop, database: configuration, shared: shared)
                 let server: HTTPServer
                 do {
-                    server = try HTTPServer(loop: loop, configuration: http, handler: service.handle)
+                    server = try HTTPServer(loop: loop, configuration: http, handler: { [unowned host] in host.handle($0) })
                 } catch {
                     startup.withLock { $0.failure = "\(error)" }
-                    pool.close()
                     ready.signal()
                     return
                 }
-                server.onAnswered = { [weak service] answer in service?.answered(answer) }
+                if let model { host.install(model) }
+                server.onAnswered = { [weak host] answer in host?.service?.answered(answer) }
                 server.onAcceptFailure = { error, paused in
                     let fields: [(String, LogValue)] = [
                         ("error", .text(String(cString: strerror(error)))),
@@ -91,19 +92,21 @@ package enum Server {
                     ]
                     acceptFailureLog.write(kind: "accept/\(error)", .warning, "accept failed", fields)
                 }
-                shared.metrics.register(loop) { [weak service, weak server] in
-                    guard let service, let server else { return MetricsCounts() }
+                shared.metrics.register(loop) { [weak host, weak server] in
+                    guard let service = host?.service, let server else { return MetricsCounts() }
                     return service.metricsSnapshot(server)
                 }
-                let handle = LoopBound(Drain(loop: loop, server: server, pool: pool, deadline: drainSeconds), on: loop)
+                let handle = LoopBound(Drain(loop: loop, server: server, host: host, deadline: drainSeconds), on: loop)
+                let bound = LoopBound(host, on: loop)
                 let inbox = loop.inbox
                 startup.withLock {
                     if $0.port == nil { $0.port = server.port }
                     $0.stoppers.append { inbox.post { handle.value.begin() } }
+                    $0.installers.append { model in inbox.post { bound.value.install(model) } }
                 }
                 ready.signal()
                 loop.run()
-                withExtendedLifetime((service, server)) {}
+                withExtendedLifetime((host, server)) {}
             })
             ready.wait()
             if let failure = startup.withLock({ $0.failure }) {
@@ -113,6 +116,13 @@ package enum Server {
             }
         }
         let actualPort = startup.withLock { $0.port } ?? port
+        if model == nil {
+            let (settings, database) = (settings, database)
+            spawnThread(name: "authd-usermodel") {
+                let model = UserModelResolution.waitForDatabase(settings: settings, database: database)
+                for install in startup.withLock({ $0.installers }) { install(model) }
+            }.detach()
+        }
         Log.info("authd listening on \(host):\(actualPort) with \(settings.loopThreads) loops and \(settings.workerThreads) workers")
 
         var received: Int32 = 0
@@ -172,16 +182,16 @@ final class Drain {
 
     let loop: EventLoop
     let server: HTTPServer
-    let pool: PostgresPool
+    let host: LoopHost
     let deadline: Double
     private var poll: LoopTimer?
     private var startedAt = 0.0
     private var idleSince: Double?
 
-    init(loop: EventLoop, server: HTTPServer, pool: PostgresPool, deadline: Double) {
+    init(loop: EventLoop, server: HTTPServer, host: LoopHost, deadline: Double) {
         self.loop = loop
         self.server = server
-        self.pool = pool
+        self.host = host
         self.deadline = deadline
     }
 
@@ -194,7 +204,7 @@ final class Drain {
     private func check() {
         // Queries outlive their requests when a handler answers first and writes after (a
         // login's hash upgrade): those finish too.
-        let queries = pool.stats
+        let queries = host.pool?.stats ?? PostgresPoolStats()
         let idle = server.inFlight == 0 && queries.inFlight == 0 && queries.queueDepth == 0
         idleSince = idle ? (idleSince ?? loop.monotonicNow) : nil
         let quiet = idleSince.map { loop.monotonicNow - $0 >= Self.quietPeriod } ?? false
@@ -202,7 +212,7 @@ final class Drain {
             if !idle {
                 Log.warning("drain deadline passed: \(server.inFlight) requests and \(queries.inFlight + queries.queueDepth) queries abandoned")
             }
-            pool.close()
+            host.pool?.close()
             loop.stop()
             return
         }

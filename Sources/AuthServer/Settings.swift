@@ -27,6 +27,14 @@ package struct Settings: Sendable {
     /// PBKDF2 iterations for new password hashes (Django 5.2's default).
     package var hashIterations: Int = 1_000_000
     package var updateLastLogin = false
+    /// The Django user model's table and fields (AUTH_USER_MODEL's db_table, USERNAME_FIELD,
+    /// simplejwt's USER_ID_FIELD and USER_ID_CLAIM).
+    package var userTable = "auth_user"
+    package var usernameField = "username"
+    package var userIDField = "id"
+    package var userIDClaim = "user_id"
+    /// Logins match the username ignoring case (Django matches it exactly).
+    package var usernameCaseInsensitive = false
     /// Postgres connections per loop.
     package var databaseConnectionsPerLoop: Int = 2
     /// Seconds within which every request is answered.
@@ -91,6 +99,11 @@ extension Settings {
         .integer("AUTHD_WORKERS", "password-hashing threads (default: one per core)", \.workerThreads, maximum: 1024),
         .integer("AUTHD_HASH_ITERATIONS", "PBKDF2 iterations for new hashes (default 1000000)", \.hashIterations, maximum: DjangoPasswordHash.maximumIterations),
         .flag("AUTHD_UPDATE_LAST_LOGIN", "true: record last_login on each login", \.updateLastLogin),
+        .identifier("AUTHD_USER_TABLE", "the user model's table (default auth_user)", \.userTable),
+        .identifier("AUTHD_USERNAME_FIELD", "the column users log in with, and the login body's field (default username)", \.usernameField),
+        .identifier("AUTHD_USER_ID_FIELD", "the user column tokens identify users by (default id)", \.userIDField),
+        .identifier("AUTHD_USER_ID_CLAIM", "the claim that holds it (default user_id)", \.userIDClaim),
+        .flag("AUTHD_USERNAME_CASE_INSENSITIVE", "true: logins match the username ignoring case", \.usernameCaseInsensitive),
         .integer("AUTHD_DB_CONNECTIONS", "Postgres connections per loop thread (default 2)", \.databaseConnectionsPerLoop, maximum: 64),
         .integer("AUTHD_MAX_CONNECTIONS", "client connections at once (default: from the descriptor limit)", \.maxConnections, maximum: 10_000_000),
         .integer("AUTHD_HEADER_TIMEOUT", "seconds for a request head, not restarted by each byte (default 10)", \.headerTimeout, maximum: 3600),
@@ -136,7 +149,8 @@ extension Settings {
             ("rotate", .text("\(rotateRefreshTokens)")), ("blacklist_after_rotation", .text("\(blacklistAfterRotation)")),
             ("leeway_s", .integer(leeway)), ("loops", .integer(loopThreads)), ("workers", .integer(workerThreads)),
             ("db_connections_per_loop", .integer(databaseConnectionsPerLoop)), ("hash_iterations", .integer(hashIterations)),
-            ("update_last_login", .text("\(updateLastLogin)")), ("log_level", .text(logLevel.name)), ("log_format", .text(logFormat.name)),
+            ("update_last_login", .text("\(updateLastLogin)")), ("user_table", .text(userTable)), ("username_field", .text(usernameField)),
+            ("user_id_field", .text(userIDField)), ("user_id_claim", .text(userIDClaim)), ("log_level", .text(logLevel.name)), ("log_format", .text(logFormat.name)),
             ("header_timeout_s", .integer(headerTimeout)), ("body_timeout_s", .integer(bodyTimeout)), ("body_min_rate", .integer(bodyMinRate)),
             ("keepalive_timeout_s", .integer(keepAliveTimeout)), ("write_timeout_s", .integer(writeTimeout)), ("body_budget", .integer(bodyBudget)),
         ]
@@ -176,6 +190,17 @@ extension SettingVariable {
                 throw SettingsError("\(name): expected one of \(names), got \"\(value)\"")
             }
             settings[keyPath: field] = choice
+        }
+    }
+
+    /// A non-empty name of at most 63 bytes (PostgreSQL's identifier limit; also used as a
+    /// claim or body field name) without control characters.
+    static func identifier(_ name: String, _ help: String, _ field: any WritableKeyPath<Settings, String> & Sendable) -> SettingVariable {
+        SettingVariable(name: name, help: help) { settings, value throws(SettingsError) in
+            guard !value.isEmpty, value.utf8.count <= 63, !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+                throw SettingsError("\(name): expected a name of 1 to 63 bytes, got \"\(value)\"")
+            }
+            settings[keyPath: field] = value
         }
     }
 

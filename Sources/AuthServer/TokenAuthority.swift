@@ -38,10 +38,17 @@ package final class TokenAuthority: Sendable {
         }
     }
 
+    /// A signed token and the claims it carries.
+    package struct Signed: Sendable {
+        package let token: String
+        package let claims: JSONObject
+    }
+
     /// `RefreshToken.for_user(user)` and its `access_token`, both from the same instant.
-    func pair(userID: Int64, now: Double) throws(JWTError) -> (refresh: String, access: String) {
-        let refreshClaims = try claims(type: "refresh", lifetime: settings.refreshTokenLifetime, now: now, extra: ["user_id": .string(String(userID))])
-        return (try sign(refreshClaims), try access(from: refreshClaims, now: now))
+    func pair(userID: UserID, now: Double) throws(JWTError) -> (refresh: Signed, access: String) {
+        let refreshClaims = try claims(
+            type: "refresh", lifetime: settings.refreshTokenLifetime, now: now, extra: [settings.userIDClaim: .string(userID.text)])
+        return (Signed(token: try sign(refreshClaims), claims: refreshClaims), try access(from: refreshClaims, now: now))
     }
 
     /// An access token carrying every claim of `refresh` except its own type, exp, iat and jti
@@ -59,13 +66,13 @@ package final class TokenAuthority: Sendable {
 
     /// The rotated refresh token: the same claims in the same order, with a new jti and a full
     /// new lifetime from now (simplejwt's set_jti, set_exp, set_iat).
-    package func rotated(_ refresh: JSONObject, now: Double) throws(JWTError) -> String {
+    package func rotated(_ refresh: JSONObject, now: Double) throws(JWTError) -> Signed {
         var claims = refresh
         let seconds = Int64(now)
         claims["exp"] = .number(JSONNumber(seconds + Int64(settings.refreshTokenLifetime)))
         claims["iat"] = .number(JSONNumber(seconds))
         claims["jti"] = .string(try Self.newTokenID())
-        return try sign(claims)
+        return Signed(token: try sign(claims), claims: claims)
     }
 
     /// Verifies a token; `type` nil accepts any token type (as /api/token/verify/ does).

@@ -7,7 +7,7 @@ extension AuthService {
     /// Any valid token answers `{}`. Revocations are consulted only with blacklist-after-rotation
     /// on, and then a revoked token is a 400, exactly as simplejwt does.
     func verify(_ request: HTTPRequest) throws(APIError) {
-        let claims = try verifiedToken(request, field: "token", type: nil)
+        let claims = try verifiedToken(request, field: "token", type: nil).claims
         guard settings.blacklistAfterRotation else {
             send(request, [:])
             return
@@ -22,8 +22,8 @@ extension AuthService {
 
     /// Revokes a refresh token for good: across restarts and every instance sharing the database.
     func blacklist(_ request: HTTPRequest) throws(APIError) {
-        let claims = try verifiedToken(request, field: "refresh", type: "refresh")
-        revocations.revoke(RevokedToken(claims, owner: UserIDClaim(claims))) { [self] result in
+        let (token, claims) = try verifiedToken(request, field: "refresh", type: "refresh")
+        revocations.revoke(TokenRecord(claims, token: token, owner: userIDClaim(claims))) { [self] result in
             switch result {
             case .failure(let error): storeFailed(request, error)
             case .success(let revokedNow): if revokedNow { send(request, [:]) } else { send(request, .tokenNotValid("Token is blacklisted")) }
@@ -47,10 +47,15 @@ extension AuthService {
     }
 }
 
-extension RevokedToken {
-    /// The revocation of a verified refresh token (which has a `jti` and an `exp`: the claims
+extension TokenRecord {
+    /// The record of a verified refresh token (which has a `jti` and an `exp`: the claims
     /// policy requires both).
-    init(_ claims: JSONObject, owner: UserIDClaim) {
-        self.init(jti: claims["jti"]?.stringValue ?? "", userID: owner.id, expiresAt: claims["exp"]?.numberValue?.double ?? 0)
+    init(_ claims: JSONObject, token: String, owner: UserIDClaim) {
+        self.init(jti: claims["jti"]?.stringValue ?? "", userID: owner.id, token: token, expiresAt: claims["exp"]?.numberValue?.double ?? 0)
+    }
+
+    /// The record of a refresh token authd just signed.
+    init(_ signed: TokenAuthority.Signed, owner: UserIDClaim) {
+        self.init(signed.claims, token: signed.token, owner: owner)
     }
 }

@@ -10,7 +10,7 @@ extension FuzzTarget {
         do {
             let token = try AuthorizationHeader.bearerToken(String(decoding: value, as: UTF8.self))
             guard let claims = try? HarnessKeys.authority.verify(token, type: "access", now: HarnessKeys.now) else { return }
-            _ = UserIDClaim(claims).id
+            _ = UserIDClaim(claims, claim: "user_id", kind: .integer(maximum: Int64.max)).id
         } catch {
             _ = error.response
         }

@@ -7,7 +7,7 @@ extension FuzzTarget {
     /// Signs the bytes as a payload with the HS256 key, then handles the token as authd's
     /// handlers do, with default settings and with an audience, issuer and leeway configured:
     /// verified as an access token, a refresh token and either (token/verify),
-    /// its `user_id`, `jti` and `exp` read; an accepted refresh token is exchanged for a new
+    /// its `user_id` (as an integer, UUID and text key), `jti` and `exp` read; an accepted refresh token is exchanged for a new
     /// access token and a rotated refresh token, which authd must then accept itself. An
     /// accepted token must also carry `aud`, `iss` and `token_type` exactly as PyJWT requires.
     static func claims(_ input: UnsafeRawBufferPointer) {
@@ -22,11 +22,14 @@ extension FuzzTarget {
             for type in ["access", "refresh", nil] as [String?] {
                 guard let claims = try? authority.verify(token, type: type, now: now) else { continue }
                 mustMatchExactly(claims, type: type, audience: audience, issuer: issuer)
-                let userID = UserIDClaim(claims)
-                _ = (userID.id, UserIDClaim.isFalsy(claims), claims["jti"]?.stringValue, claims["exp"]?.numberValue?.double)
+                // Every kind of user key a Django model may have.
+                for kind in [UserIDKind.integer(maximum: Int64(Int32.max)), .uuid, .text] {
+                    _ = UserIDClaim(claims, claim: "user_id", kind: kind).id
+                }
+                _ = (UserIDClaim.isFalsy(claims, claim: "user_id"), claims["jti"]?.stringValue, claims["exp"]?.numberValue?.double)
                 guard type == "refresh" else { continue }
                 mustVerify(try authority.access(from: claims, now: now), by: authority, as: "access")
-                mustVerify(try authority.rotated(claims, now: now), by: authority, as: "refresh")
+                mustVerify(try authority.rotated(claims, now: now).token, by: authority, as: "refresh")
             }
         }
     }

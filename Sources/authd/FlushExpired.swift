@@ -1,11 +1,12 @@
-// `authd flush-expired`: drops revocation rows of tokens that have expired anyway.
+// `authd flush-expired`: simplejwt's flushexpiredtokens, drops the records of refresh tokens
+// that have expired anyway.
 import ArgumentParser
 import Postgres
 
 struct FlushExpired: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flush-expired",
-        abstract: "Delete revocations of refresh tokens whose own expiry has passed (they can never verify again).")
+        abstract: "Delete outstanding and blacklisted refresh tokens whose own expiry has passed (they can never verify again).")
 
     @Option(help: "Seconds past expiry a token is still accepted (the server's AUTHD_LEEWAY; default: that variable, else 0).")
     var leeway: Int?
@@ -17,10 +18,16 @@ struct FlushExpired: ParsableCommand {
             let session = try openDatabase()
             defer { session.close() }
             // A token is accepted until exp + leeway: its revocation must outlive that.
+            // The blacklisted rows go with their outstanding rows, as Django's CASCADE deletes them.
             let rows = try session.execute(
-                "DELETE FROM authd_revoked_token WHERE expires_at < now() - make_interval(secs => $1::double precision)",
-                [String(seconds)])
-            print("flush-expired: removed \(rows.affectedRows) revocations")
+                """
+                WITH expired AS (
+                         SELECT id FROM token_blacklist_outstandingtoken
+                         WHERE expires_at < now() - make_interval(secs => $1::double precision)),
+                     blacklisted AS (DELETE FROM token_blacklist_blacklistedtoken WHERE token_id IN (SELECT id FROM expired))
+                DELETE FROM token_blacklist_outstandingtoken WHERE id IN (SELECT id FROM expired)
+                """, [String(seconds)])
+            print("flush-expired: removed \(rows.affectedRows) expired tokens")
         }
     }
 }

@@ -15,6 +15,10 @@ struct Migrate: ParsableCommand {
             let migrator = try sqlDir.map { dir throws(PostgresSetupError) in try Migrator(directory: dir) } ?? Migrator(Schema.migrations())
             let session = try openDatabase()
             defer { session.close() }
+            // The schema's scripts read the user table from here (a custom user model's table
+            // is Django's to create, and the blacklist tables reference it).
+            let userTable = currentEnvironment()["AUTHD_USER_TABLE"].flatMap { $0.isEmpty ? nil : $0 } ?? "auth_user"
+            try session.execute("SELECT set_config('authd.user_table', $1, false)", [userTable])
             let applied = try migrator.migrate(session)
             print(applied.isEmpty ? "migrate: schema up to date" : "migrate: applied \(applied.joined(separator: ", "))")
         }

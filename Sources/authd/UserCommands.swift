@@ -1,6 +1,7 @@
 // `authd user ...`: create users and change their password or activity.
 import ArgumentParser
 import Glibc
+import AuthServer
 import Passwords
 import Postgres
 
@@ -20,15 +21,9 @@ struct User: ParsableCommand {
             try reportingFailures {
                 let password = try readPassword(prompt: "Password for \(username): ")
                 let hash = try hasher(iterations).hash(password)
-                let session = try openDatabase()
-                defer { session.close() }
-                do {
-                    let rows = try session.execute(
-                        "INSERT INTO auth_user (username, password, email, is_active) VALUES ($1, $2, $3, $4) RETURNING id",
-                        [username, hash, email, inactive ? "false" : "true"])
-                    print("created user \(username) with id \(rows.first?[0] ?? "?")")
-                } catch PostgresError.server(let state, _) where state == "23505" {
-                    throw CommandFailure("a user named \(username) already exists")
+                try withUsers { users in
+                    let created = try users.create(username: username, email: email, passwordHash: hash, active: !inactive)
+                    print("created user \(created.username) with id \(created.id)")
                 }
             }
         }
@@ -43,7 +38,7 @@ struct User: ParsableCommand {
             try reportingFailures {
                 let password = try readPassword(prompt: "New password for \(username): ")
                 let hash = try hasher(iterations).hash(password)
-                try updateUser(username, "UPDATE auth_user SET password = $2 WHERE username = $1", hash)
+                try withUsers { try $0.setPassword(username: username, passwordHash: hash) }
                 print("password set for \(username)")
             }
         }
@@ -65,17 +60,9 @@ struct User: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                let session = try openDatabase()
-                defer { session.close() }
                 // This host's clock, in whole seconds as tokens' iat are (the same rule as
                 // POST /api/token/revoke-all/); the cut-off never moves back.
-                let rows = try session.execute(
-                    """
-                    INSERT INTO authd_token_cutoff (user_id, not_before)
-                    SELECT id, to_timestamp($2::bigint) FROM auth_user WHERE username = $1
-                    ON CONFLICT (user_id) DO UPDATE SET not_before = greatest(authd_token_cutoff.not_before, excluded.not_before)
-                    """, [username, String(time(nil))])
-                guard rows.affectedRows == 1 else { throw CommandFailure("no user named \(username)") }
+                try withUsers { try $0.revokeTokens(username: username, notBefore: Int64(time(nil))) }
                 print("revoked every token of \(username) issued before now")
             }
         }
@@ -93,7 +80,7 @@ struct User: ParsableCommand {
 
 private func setActive(_ username: String, _ active: Bool) throws {
     try reportingFailures {
-        try updateUser(username, "UPDATE auth_user SET is_active = $2 WHERE username = $1", active ? "true" : "false")
+        try withUsers { try $0.setActive(username: username, active) }
         print("\(active ? "activated" : "deactivated") \(username)")
     }
 }
@@ -103,9 +90,10 @@ private func hasher(_ iterations: Int?) -> DjangoPasswordHasher {
     return DjangoPasswordHasher(iterations: configured ?? DjangoPasswordHasher.defaultIterations)
 }
 
-private func updateUser(_ username: String, _ sql: String, _ value: String) throws {
+/// Runs `body` on the user model the settings (AUTHD_USER_TABLE, ...) name.
+private func withUsers(_ body: (UserAdministration) throws -> Void) throws {
+    let settings = try Settings.fromEnvironment(currentEnvironment(), readFile: { _ in [] })
     let session = try openDatabase()
     defer { session.close() }
-    let rows = try session.execute(sql, [username, value])
-    guard rows.affectedRows == 1 else { throw CommandFailure("no user named \(username)") }
+    try body(try UserAdministration(settings, session: session))
 }

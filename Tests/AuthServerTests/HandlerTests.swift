@@ -30,7 +30,7 @@ final class InMemoryServer: Sendable {
             let store = InMemoryStore()
             store.add(id: 1, username: "Gokul", passwordHash: hash)
             store.add(id: 2, username: "inactive", passwordHash: hash, isActive: false)
-            let service = AuthService(loop: loop, users: store, revocations: store, health: store, shared: shared)
+            let service = AuthService(loop: loop, users: store, revocations: store, health: store, model: .djangoDefault, shared: shared)
             let server = try! HTTPServer(
                 loop: loop,
                 configuration: HTTPServerConfiguration(port: 0, requestDeadline: deadline, renderRefusal: APIError.renderRefusal),
@@ -106,7 +106,7 @@ struct HandlerTests {
         #expect(quiet.read { $0.recordedLogins }.isEmpty)
         let recording = try InMemoryServer { $0.updateLastLogin = true }
         _ = recording.login()
-        #expect(recording.read { $0.recordedLogins } == [1])
+        #expect(recording.read { $0.recordedLogins } == [InMemoryStore.userOne])
     }
 
     @Test("obtain: a hash weaker than configured is upgraded after the login")
@@ -170,7 +170,7 @@ struct HandlerTests {
         let (refresh, access) = server.login()
         #expect(server.post("/api/token/blacklist/", #"{"refresh": "\#(refresh)"}"#).status == 200)
         let kept = try #require(server.read { $0.revoked.values.first })
-        #expect(kept.userID == 1 && kept.expiresAt > 1_700_000_000)
+        #expect(kept.userID == InMemoryStore.userOne && kept.expiresAt > 1_700_000_000 && kept.token == refresh)
         let again = server.post("/api/token/blacklist/", #"{"refresh": "\#(refresh)"}"#)
         #expect(again.status == 401 && again.body["detail"]?.stringValue == "Token is blacklisted")
         #expect(server.post("/api/token/blacklist/", #"{"refresh": "\#(access)"}"#).status == 401)
@@ -196,7 +196,7 @@ struct HandlerTests {
         let first = server.login()
         let second = server.login()
         // Cut-offs are whole seconds, as iat is: tokens of this second before it stay valid.
-        server.withStore { $0.tokensNotBefore[1] = Int64(time(nil)) + 1 }
+        server.withStore { $0.tokensNotBefore[InMemoryStore.userOne] = Int64(time(nil)) + 1 }
         #expect(server.request("POST", "/api/token/revoke-all/").status == 401)
         for pair in [first, second] {
             let me = server.request("GET", "/api/users/me/", token: pair.access)
@@ -207,7 +207,7 @@ struct HandlerTests {
         server.withStore { $0.tokensNotBefore = [:] }
         let later = server.login()
         #expect(server.request("POST", "/api/token/revoke-all/", token: later.access).status == 200)
-        #expect(server.read { $0.tokensNotBefore[1] } != nil)
+        #expect(server.read { $0.tokensNotBefore[InMemoryStore.userOne] } != nil)
     }
 
     @Test("a store that cannot answer makes every endpoint that needs it a 503 with Retry-After, and /readyz too")

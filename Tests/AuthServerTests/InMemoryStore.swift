@@ -7,14 +7,18 @@ import Postgres
 /// before it returns: the pool does when it refuses a query).
 final class InMemoryStore: UserStore, RevocationStore, StoreHealth {
     var accounts: [String: LoginAccount] = [:]
-    var usernames: [Int64: String] = [:]
-    var revoked: [String: RevokedToken] = [:]
-    var recordedLogins: [Int64] = []
-    var tokensNotBefore: [Int64: Int64] = [:]
+    var usernames: [UserID: String] = [:]
+    var issued: [String: TokenRecord] = [:]
+    var revoked: [String: TokenRecord] = [:]
+    var recordedLogins: [UserID] = []
+    var tokensNotBefore: [UserID: Int64] = [:]
+    /// The id of the user "Gokul" every InMemoryServer has.
+    static let userOne = UserID(text: "1", isInteger: true)
     /// While true, every call fails as a database outage does.
     var isDown = false
 
-    func add(id: Int64, username: String, passwordHash: String, isActive: Bool = true) {
+    func add(id number: Int64, username: String, passwordHash: String, isActive: Bool = true) {
+        let id = UserID(text: String(number), isInteger: true)
         accounts[username] = LoginAccount(id: id, passwordHash: passwordHash, isActive: isActive)
         usernames[id] = username
     }
@@ -23,7 +27,7 @@ final class InMemoryStore: UserStore, RevocationStore, StoreHealth {
         then(isDown ? .failure(.unavailable) : .success(value()))
     }
 
-    private func owner(_ id: Int64?) -> LoginAccount? {
+    private func owner(_ id: UserID?) -> LoginAccount? {
         id.flatMap { usernames[$0] }.flatMap { accounts[$0] }
     }
 
@@ -33,20 +37,20 @@ final class InMemoryStore: UserStore, RevocationStore, StoreHealth {
         answer(accounts[username], then)
     }
 
-    func user(id: Int64, then: @escaping (Result<User?, StoreError>) -> Void) {
+    func user(id: UserID, then: @escaping (Result<User?, StoreError>) -> Void) {
         answer(owner(id).map { User(id: id, username: usernames[id]!, isActive: $0.isActive, tokensNotBefore: tokensNotBefore[id]) }, then)
     }
 
-    func upgradePasswordHash(userID: Int64, from previousHash: String, to newHash: String) {
+    func upgradePasswordHash(userID: UserID, from previousHash: String, to newHash: String) {
         guard let username = usernames[userID], let account = accounts[username], account.passwordHash == previousHash else { return }
         accounts[username] = LoginAccount(id: userID, passwordHash: newHash, isActive: account.isActive)
     }
 
-    func recordLogin(userID: Int64) {
+    func recordLogin(userID: UserID) {
         recordedLogins.append(userID)
     }
 
-    func revokeAllTokens(userID: Int64, notBefore: Int64, then: @escaping (Result<Void, StoreError>) -> Void) {
+    func revokeAllTokens(userID: UserID, notBefore: Int64, then: @escaping (Result<Void, StoreError>) -> Void) {
         guard !isDown else { return then(.failure(.unavailable)) }
         tokensNotBefore[userID] = max(tokensNotBefore[userID] ?? notBefore, notBefore)
         then(.success(()))
@@ -54,25 +58,31 @@ final class InMemoryStore: UserStore, RevocationStore, StoreHealth {
 
     // MARK: RevocationStore
 
+    func recordIssued(_ token: TokenRecord, at issuedAt: Double, then: @escaping (Result<Void, StoreError>) -> Void) {
+        guard !isDown else { return then(.failure(.unavailable)) }
+        issued[token.jti] = token
+        then(.success(()))
+    }
+
     func isRevoked(jti: String, then: @escaping (Result<Bool, StoreError>) -> Void) {
         answer(revoked[jti] != nil, then)
     }
 
-    func revoke(_ token: RevokedToken, then: @escaping (Result<Bool, StoreError>) -> Void) {
+    func revoke(_ token: TokenRecord, then: @escaping (Result<Bool, StoreError>) -> Void) {
         guard !isDown else { return then(.failure(.unavailable)) }
         let isNew = revoked[token.jti] == nil
         if isNew { revoked[token.jti] = token }
         then(.success(isNew))
     }
 
-    func refreshStatus(jti: String, ownerID: Int64?, then: @escaping (Result<RefreshStatus, StoreError>) -> Void) {
+    func refreshStatus(jti: String, ownerID: UserID?, then: @escaping (Result<RefreshStatus, StoreError>) -> Void) {
         answer(
             RefreshStatus(
                 ownerActive: owner(ownerID)?.isActive, revokedBefore: revoked[jti] != nil, revokedNow: false,
                 ownerTokensNotBefore: ownerID.flatMap { tokensNotBefore[$0] }), then)
     }
 
-    func rotate(_ token: RevokedToken, then: @escaping (Result<RefreshStatus, StoreError>) -> Void) {
+    func rotate(_ token: TokenRecord, then: @escaping (Result<RefreshStatus, StoreError>) -> Void) {
         guard !isDown else { return then(.failure(.unavailable)) }
         let ownerActive = owner(token.userID)?.isActive
         let revokedBefore = revoked[token.jti] != nil

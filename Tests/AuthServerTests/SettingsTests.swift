@@ -69,9 +69,16 @@ struct SettingsLimitsTests {
 
 @Suite("Statements")
 struct StatementsTests {
-    @Test("only plain SELECTs are declared read-only (read-only ones share a pipeline transaction)")
-    func readOnly() {
-        for statement in PostgresStatements.all {
+    static let models = [
+        UserModel.djangoDefault,
+        UserModel(
+            table: "accounts_user", usernameField: "email", idField: "id", idType: "uuid", idKind: .uuid, primaryKey: "id",
+            hasIsActive: false, caseInsensitiveUsername: true, requiredColumns: []),
+    ]
+
+    @Test("only plain SELECTs are declared read-only (read-only ones share a pipeline transaction)", arguments: models)
+    func readOnly(model: UserModel) {
+        for statement in PostgresStatements(model: model).all {
             let sql = statement.sql.uppercased()
             let writes = ["INSERT", "UPDATE", "DELETE", "FOR UPDATE"].contains { sql.contains($0) }
             #expect(statement.readOnly == (sql.hasPrefix("SELECT") && !writes), "\(statement.name)")

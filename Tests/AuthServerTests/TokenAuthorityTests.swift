@@ -20,7 +20,8 @@ struct TokenAuthorityTests {
 
     @Test("a pair has simplejwt's header and claims in simplejwt's order")
     func pair() throws {
-        let (refresh, access) = try authority.pair(userID: 1, now: 1_694_851_038.7)
+        let (signed, access) = try authority.pair(userID: UserID(text: "1", isInteger: true), now: 1_694_851_038.7)
+        let refresh = signed.token
         let header = String(decoding: Base64.decode(String(refresh.split(separator: ".")[0]), alphabet: .url, padded: false)!, as: UTF8.self)
         #expect(header == #"{"alg":"HS256","typ":"JWT"}"#)
         let refreshJSON = payload(refresh), accessJSON = payload(access)
@@ -44,7 +45,7 @@ struct TokenAuthorityTests {
         let access = try authority.verify(try authority.access(from: claims, now: 1500), type: "access", now: 1500)
         #expect(access.members.map(\.key) == ["token_type", "exp", "iat", "jti", "user_id", "scope"])
         #expect(access["scope"] == "read" && access["exp"] == .number(JSONNumber(1800)))
-        let rotated = try authority.verify(try authority.rotated(claims, now: 1500), type: "refresh", now: 1500)
+        let rotated = try authority.verify(try authority.rotated(claims, now: 1500).token, type: "refresh", now: 1500)
         #expect(rotated.members.map(\.key) == ["token_type", "exp", "iat", "jti", "user_id", "scope"])
         #expect(rotated["jti"] != "old" && rotated["exp"] == .number(JSONNumber(1500 + 86_400)) && rotated["iat"] == .number(JSONNumber(1500)))
     }

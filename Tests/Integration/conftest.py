@@ -41,6 +41,7 @@ they need, with unique usernames.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -374,3 +375,52 @@ def realcost_user(cli, migrated) -> User:
     user = User(unique("realcost"), new_password())
     cli.create_user(user.username, user.password, hash_iterations=None)
     return user
+
+
+# ---------------------------------------------------------------------------------------------
+# SQL, as Django or an operator would run it beside authd.
+
+
+class SQL:
+    """Statements on one database of the test cluster (autocommit), for rows authd must see or
+    must have written."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def rows(self, query: str, *params) -> list[tuple]:
+        import psycopg2
+
+        connection = psycopg2.connect(self.url)
+        try:
+            connection.autocommit = True
+            with connection.cursor() as cursor:
+                cursor.execute(query, params)
+                return cursor.fetchall() if cursor.description else []
+        finally:
+            connection.close()
+
+    def value(self, query: str, *params):
+        found = self.rows(query, *params)
+        return found[0][0] if found else None
+
+
+@pytest.fixture(scope="session")
+def sql(database, migrated) -> SQL:
+    return SQL(database.url)
+
+
+@pytest.fixture
+def fresh_database(database):
+    """fresh_database() -> SQL on a new, empty database in the test cluster (dropped afterwards)."""
+    made: list[str] = []
+
+    def factory() -> SQL:
+        name = unique("db").lower()
+        SQL(database.url).rows('CREATE DATABASE "%s"' % name)
+        made.append(name)
+        return SQL(re.sub(r"/[^/?]*(\?|$)", r"/%s\1" % name, database.url, count=1))
+
+    yield factory
+    for name in made:
+        SQL(database.url).rows('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)

@@ -60,12 +60,72 @@ struct MigratorTests {
                 """)
             let next = try session.execute("insert into auth_user (password, username) values ('x', 'bob') returning id")
             #expect(next.first?[0] != nil)
+        }
+    }
+
+    @Test("simplejwt's blacklist tables have the columns and constraints its migrations create")
+    func simplejwtBlacklistTables() async throws {
+        try await TestPostgres.withFreshDatabase { url in
+            let session = try session(url)
+            defer { session.close() }
+            let columns = try session.execute(
+                """
+                select table_name, column_name, data_type, character_maximum_length, is_nullable
+                from information_schema.columns where table_name like 'token_blacklist_%' order by table_name, ordinal_position
+                """)
+            #expect(
+                columns.rows == [
+                    ["token_blacklist_blacklistedtoken", "id", "bigint", nil, "NO"],
+                    ["token_blacklist_blacklistedtoken", "blacklisted_at", "timestamp with time zone", nil, "NO"],
+                    ["token_blacklist_blacklistedtoken", "token_id", "bigint", nil, "NO"],
+                    ["token_blacklist_outstandingtoken", "id", "bigint", nil, "NO"],
+                    ["token_blacklist_outstandingtoken", "token", "text", nil, "NO"],
+                    ["token_blacklist_outstandingtoken", "created_at", "timestamp with time zone", nil, "YES"],
+                    ["token_blacklist_outstandingtoken", "expires_at", "timestamp with time zone", nil, "NO"],
+                    // The type of authd's auth_user.id, which it references.
+                    ["token_blacklist_outstandingtoken", "user_id", "bigint", nil, "YES"],
+                    ["token_blacklist_outstandingtoken", "jti", "character varying", "255", "NO"],
+                ])
+            let constraints = try session.execute(
+                """
+                select conname, contype, condeferrable, condeferred from pg_constraint
+                where conrelid::regclass::text like 'token_blacklist_%' order by conname
+                """)
+            #expect(
+                constraints.rows == [
+                    ["token_blacklist_blacklistedtoken_pkey", "p", "f", "f"],
+                    ["token_blacklist_blacklistedtoken_token_id_3cc7fe56_fk", "f", "t", "t"],
+                    ["token_blacklist_blacklistedtoken_token_id_key", "u", "f", "f"],
+                    ["token_blacklist_outs_user_id_83bc629a_fk_auth_user", "f", "t", "t"],
+                    ["token_blacklist_outstandingtoken_jti_hex_d9bdf6f7_uniq", "u", "f", "f"],
+                    ["token_blacklist_outstandingtoken_pkey", "p", "f", "f"],
+                ])
+        }
+    }
+
+    @Test("revocations of earlier versions move into simplejwt's tables, user kept where it exists")
+    func revocationsMoveOver() async throws {
+        try await TestPostgres.withFreshDatabase(migrated: false) { url in
+            let all = try Migrator(directory: TestPostgres.migrationsDirectory)
+            let session = try session(url)
+            defer { session.close() }
+            _ = try Migrator(all.migrations.filter { $0.version <= 2 }).migrate(session)
+            try session.execute("insert into auth_user (id, password, username) values (42, 'x', 'alice')")
             try session.execute(
-                "insert into authd_revoked_token (jti, user_id, expires_at) values ($1, $2, now() + interval '1 day')",
-                ["0123456789abcdef", "42"])
-            let index = try session.execute(
-                "select indexdef from pg_indexes where tablename = 'authd_revoked_token' and indexdef like '%(expires_at)%'")
-            #expect(index.count == 1)
+                """
+                insert into authd_revoked_token (jti, user_id, expires_at)
+                values ('kept', 42, now() + interval '1 day'), ('orphan', 7, now() + interval '2 days'), ('anonymous', null, now())
+                """)
+            try session.execute("insert into authd_token_cutoff values (42, now())")
+            #expect(try all.migrate(session).contains("0003_simplejwt_blacklist"))
+            let moved = try session.execute(
+                """
+                select o.jti, o.user_id::text, o.token, b.blacklisted_at is not null from token_blacklist_outstandingtoken o
+                left join token_blacklist_blacklistedtoken b on b.token_id = o.id order by o.jti
+                """)
+            #expect(moved.rows == [["anonymous", nil, "", "t"], ["kept", "42", "", "t"], ["orphan", nil, "", "t"]])
+            #expect(try session.execute("select to_regclass('authd_revoked_token')").first?[0] == .some(nil))
+            #expect(try session.execute("select user_id from authd_token_cutoff").first?[0] == "42")
         }
     }
 

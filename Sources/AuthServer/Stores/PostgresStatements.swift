@@ -1,142 +1,200 @@
 // The SQL authd runs while serving: one prepared statement per question, one round trip each,
-// each beside the types of its parameters and its answer.
+// each beside the types of its parameters and its answer. Written for the user model the
+// catalog described (table, fields, key type), and simplejwt's blacklist tables.
 import Postgres
 
-/// Prepared on every connection right after it connects. Each request needs at most one of them.
-/// Only the plain SELECTs are `readOnly` (they share pipeline batches); every write gets its own
-/// sync point, so it commits or fails on its own.
-enum PostgresStatements {
-    /// Login: the user's id, stored hash and activity, by exact username.
-    static let accountByUsername = TypedStatement<String, LoginAccount?>(
-        PreparedStatement(
-            name: "account_by_username", sql: "SELECT id, password, is_active FROM auth_user WHERE username = $1", readOnly: true),
-        encode: { [$0] },
-        decode: { rows throws(PostgresError) in
-            guard let row = rows.row(0) else { return nil }
-            return LoginAccount(
-                id: try row.required("id", row.int64), passwordHash: try row.required("password", row.text),
-                isActive: try row.required("is_active", row.bool))
-        })
+/// Prepared on every connection right after it connects. Each request needs at most one of them
+/// before it is answered. Only the plain SELECTs are `readOnly` (they share pipeline batches);
+/// every write gets its own sync point, so it commits or fails on its own.
+struct PostgresStatements {
+    let accountByUsername: TypedStatement<String, LoginAccount?>
+    let userByID: TypedStatement<UserID, User?>
+    let refreshStatus: TypedStatement<(jti: String, ownerID: UserID?), RefreshStatus>
+    let rotate: TypedStatement<TokenRecord, RefreshStatus>
+    let recordIssued: TypedStatement<(token: TokenRecord, issuedAt: Double), Void>
+    let isRevoked: TypedStatement<String, Bool>
+    let revoke: TypedStatement<TokenRecord, Bool>
+    let recordLogin: TypedStatement<UserID, Void>
+    let upgradePasswordHash: TypedStatement<(userID: UserID, previousHash: String, newHash: String), Void>
+    let revokeAllTokens: TypedStatement<(userID: UserID, notBefore: Int64), Void>
 
-    /// Protected route: the user behind an access token, and their logout-everywhere cut-off.
-    static let userByID = TypedStatement<Int64, User?>(
-        PreparedStatement(
-            name: "user_by_id",
-            sql: """
-                SELECT id, username, is_active,
-                       (SELECT extract(epoch FROM not_before)::bigint FROM authd_token_cutoff WHERE user_id = $1::bigint)
-                           AS tokens_not_before
-                FROM auth_user WHERE id = $1::bigint
-                """,
-            readOnly: true),
-        encode: { [String($0)] },
-        decode: { rows throws(PostgresError) in
-            guard let row = rows.row(0) else { return nil }
-            return User(
-                id: try row.required("id", row.int64), username: try row.required("username", row.text),
-                isActive: try row.required("is_active", row.bool), tokensNotBefore: try row.int64("tokens_not_before"))
-        })
+    var all: [PreparedStatement] {
+        [
+            accountByUsername.prepared, userByID.prepared, refreshStatus.prepared, rotate.prepared, recordIssued.prepared,
+            isRevoked.prepared, revoke.prepared, recordLogin.prepared, upgradePasswordHash.prepared, revokeAllTokens.prepared,
+        ]
+    }
 
-    /// Refresh without rotation-revocation: is the owner active (NULL when absent or no
-    /// user_id), and is the token revoked.
-    static let refreshStatus = TypedStatement<(jti: String, ownerID: Int64?), RefreshStatus>(
-        PreparedStatement(
-            name: "refresh_status",
-            sql: """
-                SELECT (SELECT is_active FROM auth_user WHERE id = $1::bigint) AS owner_active,
-                       EXISTS (SELECT 1 FROM authd_revoked_token WHERE jti = $2) AS revoked_before,
-                       (SELECT extract(epoch FROM not_before)::bigint FROM authd_token_cutoff WHERE user_id = $1::bigint)
-                           AS tokens_not_before
-                """,
-            readOnly: true),
-        encode: { [$0.ownerID.map { String($0) }, $0.jti] },
-        decode: { rows throws(PostgresError) in
-            let row = try singleRow(rows)
-            return RefreshStatus(
-                ownerActive: try row.bool("owner_active"), revokedBefore: try row.required("revoked_before", row.bool), revokedNow: false,
-                ownerTokensNotBefore: try row.int64("tokens_not_before"))
-        })
+    init(model: UserModel) {
+        let users = quoted(model.table)
+        let id = quoted(model.idField)
+        let username = quoted(model.usernameField)
+        /// The id parameter `n`, as the id column's type: the comparison uses its index.
+        func idParameter(_ n: Int) -> String { "$\(n)::\(model.idType)" }
+        /// The user whose id is parameter `n`.
+        func userWhere(_ n: Int) -> String { "FROM \(users) WHERE \(id) = \(idParameter(n))" }
+        let isActive = model.hasIsActive ? quoted("is_active") : "true"
+        let integerIDs = if case .integer = model.idKind { true } else { false }
+        let userID: @Sendable (PostgresRow) throws(PostgresError) -> UserID = { row throws(PostgresError) in
+            UserID(text: try row.required("id", row.text), isInteger: integerIDs)
+        }
+        // The logout-everywhere cut-off of the user whose id is parameter `n`.
+        func cutoff(_ n: Int) -> String {
+            "(SELECT extract(epoch FROM not_before)::bigint FROM authd_token_cutoff WHERE user_id = (\(idParameter(n)))::text)"
+        }
+        // simplejwt's `check_blacklist`: a blacklisted row for the outstanding token with this jti.
+        func blacklisted(_ jti: String) -> String {
+            """
+            EXISTS (SELECT 1 FROM token_blacklist_blacklistedtoken b JOIN token_blacklist_outstandingtoken o ON o.id = b.token_id
+                    WHERE o.jti = \(jti))
+            """
+        }
+        // simplejwt's `OutstandingToken.objects.get_or_create(jti=...)` as one expression that
+        // yields the row's id whether it was there or not: DO UPDATE (of nothing) returns the
+        // existing row, and locks it, where DO NOTHING would return none.
+        // Parameters: $1 owner, $2 jti, $3 exp, $4 token; created now, as simplejwt's `blacklist()`.
+        func outstanding(_ condition: String = "") -> String {
+            """
+            INSERT INTO token_blacklist_outstandingtoken (user_id, jti, token, created_at, expires_at)
+                SELECT (SELECT \(quoted(model.primaryKey)) \(userWhere(1))), $2, $4, now(), to_timestamp($3::double precision)
+                \(condition)
+                ON CONFLICT (jti) DO UPDATE SET jti = excluded.jti
+                RETURNING id
+            """
+        }
+        let record: @Sendable (TokenRecord) -> [String?] = { token in
+            [token.userID?.text, token.jti, String(token.expiresAt), token.token]
+        }
 
-    /// Refresh with blacklist-after-rotation, atomically: revoke the presented token if its owner
-    /// is active (or it names none), and say whether it was revoked before. Two concurrent
-    /// rotations of one token cannot both win: the second insert conflicts (simplejwt's race).
-    static let rotate = TypedStatement<RevokedToken, RefreshStatus>(
-        PreparedStatement(
-            name: "rotate",
-            sql: """
-                WITH account AS (SELECT is_active FROM auth_user WHERE id = $1::bigint),
-                     revoked AS (
-                         INSERT INTO authd_revoked_token (jti, user_id, expires_at)
-                         SELECT $2, $1::bigint, to_timestamp($3::double precision)
-                         WHERE $1::bigint IS NULL OR coalesce((SELECT is_active FROM account), false)
-                         ON CONFLICT (jti) DO NOTHING
-                         RETURNING 1)
-                SELECT (SELECT is_active FROM account) AS owner_active,
-                       EXISTS (SELECT 1 FROM revoked) AS revoked_now,
-                       EXISTS (SELECT 1 FROM authd_revoked_token WHERE jti = $2) AS revoked_before,
-                       (SELECT extract(epoch FROM not_before)::bigint FROM authd_token_cutoff WHERE user_id = $1::bigint)
-                           AS tokens_not_before
-                """),
-        encode: revokedTokenParameters,
-        decode: { rows throws(PostgresError) in
-            let row = try singleRow(rows)
-            return RefreshStatus(
-                ownerActive: try row.bool("owner_active"), revokedBefore: try row.required("revoked_before", row.bool),
-                revokedNow: try row.required("revoked_now", row.bool), ownerTokensNotBefore: try row.int64("tokens_not_before"))
-        })
+        let usernameMatch = model.caseInsensitiveUsername ? "upper(\(username)::text) = upper($1)" : "\(username) = $1"
+        accountByUsername = TypedStatement(
+            PreparedStatement(
+                name: "account_by_username",
+                // Two rows at most: a case-insensitive match of two users logs neither in.
+                sql: "SELECT \(id)::text AS id, password, \(isActive) AS is_active FROM \(users) WHERE \(usernameMatch) LIMIT 2",
+                readOnly: true),
+            encode: { [$0] },
+            decode: { rows throws(PostgresError) in
+                guard rows.count == 1, let row = rows.row(0) else { return nil }
+                return LoginAccount(
+                    id: try userID(row), passwordHash: try row.required("password", row.text), isActive: try row.required("is_active", row.bool))
+            })
 
-    /// /api/token/verify/ when revocations are consulted.
-    static let isRevoked = TypedStatement<String, Bool>(
-        PreparedStatement(
-            name: "is_revoked", sql: "SELECT EXISTS (SELECT 1 FROM authd_revoked_token WHERE jti = $1) AS revoked", readOnly: true),
-        encode: { [$0] },
-        decode: { rows throws(PostgresError) in
-            let row = try singleRow(rows)
-            return try row.required("revoked", row.bool)
-        })
+        userByID = TypedStatement(
+            PreparedStatement(
+                name: "user_by_id",
+                sql: """
+                    SELECT \(id)::text AS id, \(username)::text AS username, \(isActive) AS is_active, \(cutoff(1)) AS tokens_not_before
+                    \(userWhere(1))
+                    """,
+                readOnly: true),
+            encode: { [$0.text] },
+            decode: { rows throws(PostgresError) in
+                guard let row = rows.row(0) else { return nil }
+                return User(
+                    id: try userID(row), username: try row.required("username", row.text), isActive: try row.required("is_active", row.bool),
+                    tokensNotBefore: try row.int64("tokens_not_before"))
+            })
 
-    /// /api/token/blacklist/: true when newly revoked (one row back), false when it already was.
-    static let revoke = TypedStatement<RevokedToken, Bool>(
-        PreparedStatement(
-            name: "revoke",
-            sql: """
-                INSERT INTO authd_revoked_token (user_id, jti, expires_at)
-                VALUES ($1::bigint, $2, to_timestamp($3::double precision))
-                ON CONFLICT (jti) DO NOTHING RETURNING 1
-                """),
-        encode: revokedTokenParameters,
-        decode: { rows in rows.count == 1 })
+        refreshStatus = TypedStatement(
+            PreparedStatement(
+                name: "refresh_status",
+                sql: """
+                    SELECT (SELECT \(isActive) \(userWhere(1))) AS owner_active, \(blacklisted("$2")) AS revoked_before,
+                           \(cutoff(1)) AS tokens_not_before
+                    """,
+                readOnly: true),
+            encode: { [$0.ownerID?.text, $0.jti] },
+            decode: { rows throws(PostgresError) in
+                let row = try Self.singleRow(rows)
+                return RefreshStatus(
+                    ownerActive: try row.bool("owner_active"), revokedBefore: try row.required("revoked_before", row.bool), revokedNow: false,
+                    ownerTokensNotBefore: try row.int64("tokens_not_before"))
+            })
 
-    /// After a login, when AUTHD_UPDATE_LAST_LOGIN is on.
-    static let recordLogin = TypedStatement<Int64, Void>(
-        PreparedStatement(name: "record_login", sql: "UPDATE auth_user SET last_login = now() WHERE id = $1::bigint"),
-        encode: { [String($0)] }, decode: { _ in })
+        // Blacklist-after-rotation, atomically: blacklist the presented token if its owner is
+        // active (or it names none), and say whether it was blacklisted before. Two concurrent
+        // rotations of one token cannot both win: the second blacklist insert conflicts
+        // (simplejwt's race, closed).
+        rotate = TypedStatement(
+            PreparedStatement(
+                name: "rotate",
+                sql: """
+                    WITH account AS (SELECT \(isActive) AS is_active \(userWhere(1))),
+                         outstanding AS (
+                             \(outstanding("WHERE \(idParameter(1)) IS NULL OR coalesce((SELECT is_active FROM account), false)"))),
+                         revoked AS (
+                             INSERT INTO token_blacklist_blacklistedtoken (token_id, blacklisted_at)
+                             SELECT id, now() FROM outstanding
+                             ON CONFLICT (token_id) DO NOTHING
+                             RETURNING 1)
+                    SELECT (SELECT is_active FROM account) AS owner_active,
+                           EXISTS (SELECT 1 FROM revoked) AS revoked_now,
+                           \(blacklisted("$2")) AS revoked_before,
+                           \(cutoff(1)) AS tokens_not_before
+                    """),
+            encode: record,
+            decode: { rows throws(PostgresError) in
+                let row = try Self.singleRow(rows)
+                return RefreshStatus(
+                    ownerActive: try row.bool("owner_active"), revokedBefore: try row.required("revoked_before", row.bool),
+                    revokedNow: try row.required("revoked_now", row.bool), ownerTokensNotBefore: try row.int64("tokens_not_before"))
+            })
 
-    /// After a login with a hash cheaper than configured: store the stronger hash, unless the
-    /// password changed meanwhile.
-    static let upgradePasswordHash = TypedStatement<(userID: Int64, previousHash: String, newHash: String), Void>(
-        PreparedStatement(
-            name: "upgrade_password_hash", sql: "UPDATE auth_user SET password = $2 WHERE id = $1::bigint AND password = $3"),
-        encode: { [String($0.userID), $0.newHash, $0.previousHash] }, decode: { _ in })
+        recordIssued = TypedStatement(
+            PreparedStatement(
+                name: "record_issued",
+                sql: """
+                    INSERT INTO token_blacklist_outstandingtoken (user_id, jti, token, created_at, expires_at)
+                    VALUES ((SELECT \(quoted(model.primaryKey)) \(userWhere(1))), $2, $4,
+                            to_timestamp($5::double precision), to_timestamp($3::double precision))
+                    ON CONFLICT (jti) DO NOTHING
+                    """),
+            encode: { record($0.token) + [String($0.issuedAt)] }, decode: { _ in })
 
-    /// Logout everywhere: the user's cut-off moves to `notBefore`, never back.
-    static let revokeAllTokens = TypedStatement<(userID: Int64, notBefore: Int64), Void>(
-        PreparedStatement(
-            name: "revoke_all_tokens",
-            sql: """
-                INSERT INTO authd_token_cutoff (user_id, not_before) VALUES ($1::bigint, to_timestamp($2::bigint))
-                ON CONFLICT (user_id) DO UPDATE SET not_before = greatest(authd_token_cutoff.not_before, excluded.not_before)
-                """),
-        encode: { [String($0.userID), String($0.notBefore)] }, decode: { _ in })
+        // /api/token/verify/ when revocations are consulted.
+        isRevoked = TypedStatement(
+            PreparedStatement(name: "is_revoked", sql: "SELECT \(blacklisted("$1")) AS revoked", readOnly: true),
+            encode: { [$0] },
+            decode: { rows throws(PostgresError) in
+                let row = try Self.singleRow(rows)
+                return try row.required("revoked", row.bool)
+            })
 
-    static let all = [
-        accountByUsername.prepared, userByID.prepared, refreshStatus.prepared, rotate.prepared, isRevoked.prepared,
-        revoke.prepared, recordLogin.prepared, upgradePasswordHash.prepared, revokeAllTokens.prepared,
-    ]
+        // /api/token/blacklist/, as simplejwt's `blacklist()`: the outstanding row (made if
+        // missing), then its blacklisted row. True when newly revoked, false when it already was.
+        revoke = TypedStatement(
+            PreparedStatement(
+                name: "revoke",
+                sql: """
+                    WITH outstanding AS (\(outstanding()))
+                    INSERT INTO token_blacklist_blacklistedtoken (token_id, blacklisted_at)
+                    SELECT id, now() FROM outstanding
+                    ON CONFLICT (token_id) DO NOTHING RETURNING 1
+                    """),
+            encode: record,
+            decode: { rows in rows.count == 1 })
 
-    /// $1 owner, $2 jti, $3 expiry: the order both revoking statements use.
-    private static let revokedTokenParameters: @Sendable (RevokedToken) -> [String?] = { token in
-        [token.userID.map { String($0) }, token.jti, String(token.expiresAt)]
+        recordLogin = TypedStatement(
+            PreparedStatement(name: "record_login", sql: "UPDATE \(users) SET last_login = now() WHERE \(id) = \(idParameter(1))"),
+            encode: { [$0.text] }, decode: { _ in })
+
+        // After a login whose hash Django would update: store the new hash, unless the password
+        // changed meanwhile.
+        upgradePasswordHash = TypedStatement(
+            PreparedStatement(
+                name: "upgrade_password_hash", sql: "UPDATE \(users) SET password = $2 WHERE \(id) = \(idParameter(1)) AND password = $3"),
+            encode: { [$0.userID.text, $0.newHash, $0.previousHash] }, decode: { _ in })
+
+        // Logout everywhere: the user's cut-off moves to `notBefore`, never back.
+        revokeAllTokens = TypedStatement(
+            PreparedStatement(
+                name: "revoke_all_tokens",
+                sql: """
+                    INSERT INTO authd_token_cutoff (user_id, not_before) VALUES ((\(idParameter(1)))::text, to_timestamp($2::bigint))
+                    ON CONFLICT (user_id) DO UPDATE SET not_before = greatest(authd_token_cutoff.not_before, excluded.not_before)
+                    """),
+            encode: { [$0.userID.text, String($0.notBefore)] }, decode: { _ in })
     }
 
     /// The one row a scalar SELECT returns.

@@ -1,59 +1,68 @@
-// The stores as they are kept in PostgreSQL: Django's auth_user and authd_revoked_token, through
-// the loop's pool.
+// The stores as they are kept in PostgreSQL: the Django user table, simplejwt's blacklist
+// tables and authd_token_cutoff, through the loop's pool.
 import Postgres
 
-/// Users in `auth_user`, read through one loop's pool.
+/// Users in the user model's table, read through one loop's pool.
 final class PostgresUserStore: UserStore {
     let pool: PostgresPool
+    let statements: PostgresStatements
 
-    init(pool: PostgresPool) {
+    init(pool: PostgresPool, statements: PostgresStatements) {
         self.pool = pool
+        self.statements = statements
     }
 
     func account(username: String, then: @escaping (Result<LoginAccount?, StoreError>) -> Void) {
-        pool.run(PostgresStatements.accountByUsername, username) { then($0.mapError(StoreError.init)) }
+        pool.run(statements.accountByUsername, username) { then($0.mapError(StoreError.init)) }
     }
 
-    func user(id: Int64, then: @escaping (Result<User?, StoreError>) -> Void) {
-        pool.run(PostgresStatements.userByID, id) { then($0.mapError(StoreError.init)) }
+    func user(id: UserID, then: @escaping (Result<User?, StoreError>) -> Void) {
+        pool.run(statements.userByID, id) { then($0.mapError(StoreError.init)) }
     }
 
-    func upgradePasswordHash(userID: Int64, from previousHash: String, to newHash: String) {
+    func upgradePasswordHash(userID: UserID, from previousHash: String, to newHash: String) {
         // A failure is logged by the pool; the next login does the same work again.
-        pool.run(PostgresStatements.upgradePasswordHash, (userID, previousHash, newHash)) { _ in }
+        pool.run(statements.upgradePasswordHash, (userID, previousHash, newHash)) { _ in }
     }
 
-    func recordLogin(userID: Int64) {
-        pool.run(PostgresStatements.recordLogin, userID) { _ in }
+    func recordLogin(userID: UserID) {
+        pool.run(statements.recordLogin, userID) { _ in }
     }
 
-    func revokeAllTokens(userID: Int64, notBefore: Int64, then: @escaping (Result<Void, StoreError>) -> Void) {
-        pool.run(PostgresStatements.revokeAllTokens, (userID, notBefore)) { then($0.mapError(StoreError.init)) }
+    func revokeAllTokens(userID: UserID, notBefore: Int64, then: @escaping (Result<Void, StoreError>) -> Void) {
+        pool.run(statements.revokeAllTokens, (userID, notBefore)) { then($0.mapError(StoreError.init)) }
     }
 }
 
-/// Revocations in `authd_revoked_token`, read and written through one loop's pool.
+/// Refresh tokens in simplejwt's `token_blacklist_outstandingtoken` and
+/// `token_blacklist_blacklistedtoken`, read and written through one loop's pool.
 final class PostgresRevocationStore: RevocationStore {
     let pool: PostgresPool
+    let statements: PostgresStatements
 
-    init(pool: PostgresPool) {
+    init(pool: PostgresPool, statements: PostgresStatements) {
         self.pool = pool
+        self.statements = statements
+    }
+
+    func recordIssued(_ token: TokenRecord, at issuedAt: Double, then: @escaping (Result<Void, StoreError>) -> Void) {
+        pool.run(statements.recordIssued, (token, issuedAt)) { then($0.mapError(StoreError.init)) }
     }
 
     func isRevoked(jti: String, then: @escaping (Result<Bool, StoreError>) -> Void) {
-        pool.run(PostgresStatements.isRevoked, jti) { then($0.mapError(StoreError.init)) }
+        pool.run(statements.isRevoked, jti) { then($0.mapError(StoreError.init)) }
     }
 
-    func revoke(_ token: RevokedToken, then: @escaping (Result<Bool, StoreError>) -> Void) {
-        pool.run(PostgresStatements.revoke, token) { then($0.mapError(StoreError.init)) }
+    func revoke(_ token: TokenRecord, then: @escaping (Result<Bool, StoreError>) -> Void) {
+        pool.run(statements.revoke, token) { then($0.mapError(StoreError.init)) }
     }
 
-    func refreshStatus(jti: String, ownerID: Int64?, then: @escaping (Result<RefreshStatus, StoreError>) -> Void) {
-        pool.run(PostgresStatements.refreshStatus, (jti, ownerID)) { then($0.mapError(StoreError.init)) }
+    func refreshStatus(jti: String, ownerID: UserID?, then: @escaping (Result<RefreshStatus, StoreError>) -> Void) {
+        pool.run(statements.refreshStatus, (jti, ownerID)) { then($0.mapError(StoreError.init)) }
     }
 
-    func rotate(_ token: RevokedToken, then: @escaping (Result<RefreshStatus, StoreError>) -> Void) {
-        pool.run(PostgresStatements.rotate, token) { then($0.mapError(StoreError.init)) }
+    func rotate(_ token: TokenRecord, then: @escaping (Result<RefreshStatus, StoreError>) -> Void) {
+        pool.run(statements.rotate, token) { then($0.mapError(StoreError.init)) }
     }
 }
 

@@ -1,11 +1,14 @@
-// Where revoked refresh tokens are kept: the interface the handlers see.
+// Where refresh tokens are tracked and revoked (simplejwt's blacklist app): the interface the
+// handlers see.
 
-/// A refresh token to revoke, kept until it would have expired anyway.
-struct RevokedToken: Sendable, Equatable {
+/// A refresh token as simplejwt's outstanding-token table keeps it.
+struct TokenRecord: Sendable, Equatable {
     let jti: String
     /// nil when the token names no usable user.
-    let userID: Int64?
-    /// The token's `exp`, seconds since the epoch.
+    let userID: UserID?
+    /// The token itself: simplejwt stores it whole (`token` column).
+    let token: String
+    /// The token's `exp`, seconds since the epoch: its revocation is kept until then.
     let expiresAt: Double
 }
 
@@ -22,21 +25,25 @@ struct RefreshStatus: Sendable, Equatable {
     var ownerTokensNotBefore: Int64? = nil
 }
 
-/// The revoked refresh tokens. Loop-confined like `UserStore`. Each refresh costs one step:
-/// the owner's activity comes along with the token's state.
+/// The issued and revoked refresh tokens. Loop-confined like `UserStore`. Each refresh costs one
+/// step: the owner's activity comes along with the token's state.
 protocol RevocationStore: AnyObject {
+    /// Records a refresh token just issued (login, rotation) before it is handed out, as
+    /// simplejwt's `for_user` and `outstand` do.
+    func recordIssued(_ token: TokenRecord, at issuedAt: Double, then: @escaping (Result<Void, StoreError>) -> Void)
+
     /// Whether `jti` is revoked.
     func isRevoked(jti: String, then: @escaping (Result<Bool, StoreError>) -> Void)
 
     /// Revokes `token`: true when this call revoked it, false when it already was.
-    func revoke(_ token: RevokedToken, then: @escaping (Result<Bool, StoreError>) -> Void)
+    func revoke(_ token: TokenRecord, then: @escaping (Result<Bool, StoreError>) -> Void)
 
     /// A refresh without revocation: the owner (`ownerID`, nil for none) and whether the token is
     /// revoked.
-    func refreshStatus(jti: String, ownerID: Int64?, then: @escaping (Result<RefreshStatus, StoreError>) -> Void)
+    func refreshStatus(jti: String, ownerID: UserID?, then: @escaping (Result<RefreshStatus, StoreError>) -> Void)
 
     /// A refresh that revokes what it rotates, atomically: revokes `token` when its owner is
     /// active (or it names none), and says whether it was revoked before. Of several concurrent
     /// rotations of one token exactly one gets `revokedNow`.
-    func rotate(_ token: RevokedToken, then: @escaping (Result<RefreshStatus, StoreError>) -> Void)
+    func rotate(_ token: TokenRecord, then: @escaping (Result<RefreshStatus, StoreError>) -> Void)
 }

@@ -2,7 +2,7 @@
 
 /// What a login needs of a user.
 struct LoginAccount: Sendable, Equatable {
-    let id: Int64
+    let id: UserID
     /// Django's encoded hash (`pbkdf2_sha256$...`), or an unusable one.
     let passwordHash: String
     let isActive: Bool
@@ -10,7 +10,7 @@ struct LoginAccount: Sendable, Equatable {
 
 /// What the protected route needs of a user.
 struct User: Sendable, Equatable {
-    let id: Int64
+    let id: UserID
     let username: String
     let isActive: Bool
     /// Tokens issued (`iat`) before this second are refused: the user logged out everywhere.
@@ -27,20 +27,20 @@ enum StoreError: Error, Sendable, Equatable {
 /// runs on that loop, exactly once.
 protocol UserStore: AnyObject {
     /// The account whose username is exactly `username` (no case folding, as Django's
-    /// ModelBackend), or nil.
+    /// ModelBackend, unless AUTHD_USERNAME_CASE_INSENSITIVE), or nil.
     func account(username: String, then: @escaping (Result<LoginAccount?, StoreError>) -> Void)
 
     /// The user with id `id`, or nil.
-    func user(id: Int64, then: @escaping (Result<User?, StoreError>) -> Void)
+    func user(id: UserID, then: @escaping (Result<User?, StoreError>) -> Void)
 
     /// Stores `newHash` (the same password, hashed as configured now) unless the password
     /// changed since `previousHash` was read. Bookkeeping: nobody waits for it.
-    func upgradePasswordHash(userID: Int64, from previousHash: String, to newHash: String)
+    func upgradePasswordHash(userID: UserID, from previousHash: String, to newHash: String)
 
     /// Sets `last_login` to now. Bookkeeping: nobody waits for it.
-    func recordLogin(userID: Int64)
+    func recordLogin(userID: UserID)
 
     /// Logout everywhere: every token of the user issued before second `notBefore` is refused
     /// from now on (never moved back by an earlier time).
-    func revokeAllTokens(userID: Int64, notBefore: Int64, then: @escaping (Result<Void, StoreError>) -> Void)
+    func revokeAllTokens(userID: UserID, notBefore: Int64, then: @escaping (Result<Void, StoreError>) -> Void)
 }
