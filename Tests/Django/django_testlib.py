@@ -198,6 +198,7 @@ class Deployment:
         self.username_field = "email" if user_model == CUSTOM_USER_MODEL else "username"
         self.cli = AuthdCLI(authd_bin, self.url, log_dir / ("authd-cli-%s.log" % name))
         self.servers: list[Any] = []
+        self.worker: subprocess.Popen | None = None
 
     # -- set-up
 
@@ -281,19 +282,40 @@ class Deployment:
     def stop_all(self) -> None:
         for server in self.servers:
             server.stop()
+        if self.worker is not None:
+            self.worker.stdin.close()
+            try:
+                self.worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.worker.kill()
+                self.worker.wait(timeout=10)
 
     # -- users, through Django
 
     def users(self, *ops: dict, hashers: list[str] | None = None) -> list:
+        """Run `manage.py testusers` ops in the deployment's worker (one Django process kept
+        running, `testusers --serve`); `hashers` is the PASSWORD_HASHERS they run under."""
+        ops = [dict(op, hashers=hashers) if hashers else op for op in ops]
         for op in ops:
             if "password" in op:
                 LEDGER.add(op["password"], "password")
-        result = self.manage("testusers", stdin=json.dumps(list(ops)), hashers=hashers)
-        assert result.returncode == 0, "manage.py testusers failed:\n%s" % result.stderr[-4000:]
-        return json.loads(result.stdout)
+        if self.worker is None or self.worker.poll() is not None:
+            self.worker = subprocess.Popen(
+                [sys.executable, "manage.py", "testusers", "--serve"], cwd=PROJECT, text=True,
+                env=django_environment(self.url, self.simple_jwt({}), user_model=self.user_model),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=open(self.log_dir / ("django-testusers-%s.stderr.log" % self.name), "a"))
+        self.worker.stdin.write(json.dumps(ops) + "\n")
+        self.worker.stdin.flush()
+        line = self.worker.stdout.readline()
+        assert line, "manage.py testusers --serve exited (status %s): see the logs" % self.worker.poll()
+        answer = json.loads(line)
+        assert "error" not in answer, "manage.py testusers: %s" % answer["error"]
+        return answer["results"]
 
     def create_user(self, prefix: str = "user", *, hasher: str | None = None, params: dict | None = None,
-                    active: bool = True, password: str | None = None) -> "DjangoUser":
+                    active: bool = True, password: str | None = None, salt: str | None = None,
+                    stored_hash: str | None = None) -> "DjangoUser":
         username = unique(prefix)
         if self.username_field == "email":
             username = username + "@example.com"
@@ -303,6 +325,10 @@ class Deployment:
             op["hasher"] = hasher
         if params:
             op["params"] = params
+        if salt is not None:
+            op["salt"] = salt
+        if stored_hash is not None:
+            op["hash"] = stored_hash
         created = self.users(op)[0]
         return DjangoUser(username, password, created["id"], created["hash"], self)
 

@@ -4,7 +4,8 @@ standard input (passwords never go on a command line) and prints a JSON list of 
   {"op": "create", "username": U, "password": P, "hasher": NAME?, "params": {...}?, "active": bool?}
       a user whose password Django hashed with hasher NAME (default: PASSWORD_HASHERS[0]); params
       set the hasher's attributes first (iterations, rounds, time_cost, memory_cost,
-      parallelism, work_factor, block_size) to make a hash with other costs
+      parallelism, work_factor, block_size) to make a hash with other costs; "salt" gives the
+      salt; "hash" stores that hash as it is (one no current hasher would make)
       -> {"id": str(pk), "hash": the stored hash}
   {"op": "show", "username": U, "password": P?}
       -> {"id", "hash", "algorithm", "is_active"} and, with a password, what Django's
@@ -15,7 +16,11 @@ standard input (passwords never go on a command line) and prints a JSON list of 
   {"op": "outstanding", "jti": J}    the token's OutstandingToken row read through the ORM
       -> {"user_id": str or null, "blacklisted": bool} or null
 
-U is the value of the user model's USERNAME_FIELD.
+U is the value of the user model's USERNAME_FIELD. An op may carry "hashers": a PASSWORD_HASHERS
+list to apply while it runs (Django's override_settings, which resets the hasher caches).
+
+With --serve the command reads one such JSON list per line and answers each with one line, until
+standard input closes: the suite keeps one Django process instead of starting one per call.
 """
 
 import json
@@ -24,15 +29,17 @@ import sys
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import get_hasher, identify_hasher, verify_password
 from django.core.management.base import BaseCommand
+from django.test import override_settings
 
 
 def _create(User, op):
-    hasher = get_hasher(op.get("hasher", "default"))
+    # A fresh instance: get_hasher's are cached and shared, and params must not change them.
+    hasher = type(get_hasher(op.get("hasher", "default")))()
     for name, value in (op.get("params") or {}).items():
         assert hasattr(hasher, name), "hasher %s has no %s" % (hasher.algorithm, name)
         setattr(hasher, name, value)
     user = User.objects.create_user(**{User.USERNAME_FIELD: op["username"]}, password=None)
-    user.password = hasher.encode(op["password"], hasher.salt())
+    user.password = op.get("hash") or hasher.encode(op["password"], op.get("salt") or hasher.salt())
     if "active" in op:
         user.is_active = op["active"]
     user.save()
@@ -74,24 +81,47 @@ def _outstanding(op):
             "blacklisted": BlacklistedToken.objects.filter(token=row).exists()}
 
 
+def _run(User, op):
+    kind = op["op"]
+    if kind == "create":
+        return _create(User, op)
+    if kind == "show":
+        return _show(User, op)
+    if kind == "set_password":
+        return _set_password(User, op)
+    if kind == "blacklist_sliding":
+        return _blacklist_sliding(op)
+    if kind == "outstanding":
+        return _outstanding(op)
+    raise ValueError("unknown op %r" % kind)
+
+
+def _run_all(User, ops):
+    results = []
+    for op in ops:
+        if op.get("hashers"):
+            with override_settings(PASSWORD_HASHERS=op["hashers"]):
+                results.append(_run(User, op))
+        else:
+            results.append(_run(User, op))
+    return results
+
+
 class Command(BaseCommand):
     help = "Create and inspect users and tokens for the takeover tests (JSON on stdin/stdout)."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--serve", action="store_true", help="answer one JSON list per line")
+
     def handle(self, *args, **options):
         User = get_user_model()
-        results = []
-        for op in json.load(sys.stdin):
-            kind = op["op"]
-            if kind == "create":
-                results.append(_create(User, op))
-            elif kind == "show":
-                results.append(_show(User, op))
-            elif kind == "set_password":
-                results.append(_set_password(User, op))
-            elif kind == "blacklist_sliding":
-                results.append(_blacklist_sliding(op))
-            elif kind == "outstanding":
-                results.append(_outstanding(op))
-            else:
-                raise ValueError("unknown op %r" % kind)
-        self.stdout.write(json.dumps(results))
+        if not options["serve"]:
+            self.stdout.write(json.dumps(_run_all(User, json.load(sys.stdin))))
+            return
+        for line in sys.stdin:
+            try:
+                answer = {"results": _run_all(User, json.loads(line))}
+            except Exception as error:  # the suite shows it; the worker goes on
+                answer = {"error": "%s: %s" % (type(error).__name__, error)}
+            sys.stdout.write(json.dumps(answer) + "\n")
+            sys.stdout.flush()
