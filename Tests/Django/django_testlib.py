@@ -213,7 +213,7 @@ class Deployment:
         # From a directory without sql/: the schema built into the binary.
         elsewhere = work_dir / "elsewhere"
         elsewhere.mkdir(exist_ok=True)
-        self.cli.run("migrate", timeout=120, cwd=elsewhere)
+        self.cli.run("migrate", timeout=120, cwd=elsewhere, env=self.user_model_env())
         return self
 
     def schema(self) -> dict:
@@ -252,6 +252,12 @@ class Deployment:
         settings.update(profile)
         return settings
 
+    def user_model_env(self) -> dict:
+        """What authd needs to know of the user model, for `migrate` and `serve` alike."""
+        if self.user_model == CUSTOM_USER_MODEL:
+            return {"AUTHD_USER_TABLE": CUSTOM_USER_TABLE, "AUTHD_USERNAME_FIELD": "email"}
+        return {}
+
     def authd_env(self, profile: dict, hashers: list[str] | None = None) -> dict:
         env = {
             "DATABASE_URL": self.url,
@@ -260,8 +266,7 @@ class Deployment:
             "AUTHD_THREADS": "2",
             "AUTHD_WORKERS": "2",
         }
-        if self.user_model == CUSTOM_USER_MODEL:
-            env.update(AUTHD_USER_TABLE=CUSTOM_USER_TABLE, AUTHD_USERNAME_FIELD="email")
+        env.update(self.user_model_env())
         env.update(authd_env_for_simple_jwt(self.simple_jwt(profile)))
         return env
 

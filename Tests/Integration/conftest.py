@@ -389,11 +389,10 @@ class SQL:
         self.url = url
 
     def rows(self, query: str, *params) -> list[tuple]:
-        import psycopg2
+        import psycopg
 
-        connection = psycopg2.connect(self.url)
+        connection = psycopg.connect(self.url, autocommit=True)
         try:
-            connection.autocommit = True
             with connection.cursor() as cursor:
                 cursor.execute(query, params)
                 return cursor.fetchall() if cursor.description else []
