@@ -9,14 +9,14 @@ import Postgres
 final class SharedState: Sendable {
     let settings: Settings
     let authority: TokenAuthority
-    let hasher: DjangoPasswordHasher
+    let hashers: PasswordHashers
     let workers: WorkerPool
     let metrics = MetricsRegistry()
 
     init(settings: Settings, authority: TokenAuthority, workers: WorkerPool) {
         self.settings = settings
         self.authority = authority
-        self.hasher = DjangoPasswordHasher(iterations: settings.hashIterations)
+        self.hashers = PasswordHashers(settings.passwordHashers, pbkdf2Iterations: settings.hashIterations)
         self.workers = workers
     }
 }

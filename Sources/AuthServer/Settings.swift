@@ -1,6 +1,6 @@
 // authd's settings: simplejwt's SIMPLE_JWT options plus the server's own, read from the environment.
 package import JWT
-import Passwords
+package import Passwords
 
 /// Everything `authd serve` is configured with. Built once at start-up, then shared read-only
 /// by every loop and worker.
@@ -26,6 +26,8 @@ package struct Settings: Sendable {
     package var workerThreads: Int = 0
     /// PBKDF2 iterations for new password hashes (Django 5.2's default).
     package var hashIterations: Int = 1_000_000
+    /// Django's PASSWORD_HASHERS: the first makes new hashes, the others are still accepted.
+    package var passwordHashers: [HasherAlgorithm] = HasherAlgorithm.djangoDefault
     package var updateLastLogin = false
     /// Postgres connections per loop.
     package var databaseConnectionsPerLoop: Int = 2
@@ -89,7 +91,11 @@ extension Settings {
         .text("AUTHD_ISSUER", "iss claim to issue and require (default none)") { $0.issuer = $1.isEmpty ? nil : $1 },
         .integer("AUTHD_THREADS", "event-loop threads (default: one per core)", \.loopThreads, maximum: 1024),
         .integer("AUTHD_WORKERS", "password-hashing threads (default: one per core)", \.workerThreads, maximum: 1024),
-        .integer("AUTHD_HASH_ITERATIONS", "PBKDF2 iterations for new hashes (default 1000000)", \.hashIterations, maximum: DjangoPasswordHash.maximumIterations),
+        .integer("AUTHD_HASH_ITERATIONS", "PBKDF2 iterations for new hashes (default 1000000)", \.hashIterations, maximum: PBKDF2Hasher.maximumIterations),
+        SettingVariable(
+            name: "AUTHD_PASSWORD_HASHERS",
+            help: "Django's PASSWORD_HASHERS, comma-separated, the first preferred (default Django 5.2's: pbkdf2_sha256,pbkdf2_sha1,argon2,bcrypt_sha256,scrypt)"
+        ) { s, v throws(SettingsError) in s.passwordHashers = try parsePasswordHashers(v) },
         .flag("AUTHD_UPDATE_LAST_LOGIN", "true: record last_login on each login", \.updateLastLogin),
         .integer("AUTHD_DB_CONNECTIONS", "Postgres connections per loop thread (default 2)", \.databaseConnectionsPerLoop, maximum: 64),
         .integer("AUTHD_MAX_CONNECTIONS", "client connections at once (default: from the descriptor limit)", \.maxConnections, maximum: 10_000_000),
@@ -102,6 +108,23 @@ extension Settings {
         .choice("AUTHD_LOG_LEVEL", "debug, info (default: includes one line per request), warn or error", \.logLevel, \.name),
         .choice("AUTHD_LOG_FORMAT", "text (default) or json: one JSON object per line", \.logFormat, \.name),
     ]
+
+    /// AUTHD_PASSWORD_HASHERS: Django's dotted class paths or the algorithm names, in order.
+    package static func parsePasswordHashers(_ value: String) throws(SettingsError) -> [HasherAlgorithm] {
+        var algorithms: [HasherAlgorithm] = []
+        for entry in value.split(separator: ",") {
+            let name = entry.trimmingWhitespace
+            guard !name.isEmpty else { continue }
+            guard let algorithm = HasherAlgorithm(setting: name) else {
+                let known = HasherAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")
+                throw SettingsError(
+                    "AUTHD_PASSWORD_HASHERS: unknown hasher \"\(name)\" (authd has Django 5.2's: \(known), or their django.contrib.auth.hashers class paths)")
+            }
+            algorithms.append(algorithm)
+        }
+        guard !algorithms.isEmpty else { throw SettingsError("AUTHD_PASSWORD_HASHERS: name at least one hasher") }
+        return algorithms
+    }
 
     /// Settings from `environment`, with `AUTHD_SIGNING_KEY_FILE` read through `readFile`.
     package static func fromEnvironment(_ environment: [String: String], readFile: (String) throws -> [UInt8]) throws(SettingsError) -> Settings {
@@ -136,6 +159,7 @@ extension Settings {
             ("rotate", .text("\(rotateRefreshTokens)")), ("blacklist_after_rotation", .text("\(blacklistAfterRotation)")),
             ("leeway_s", .integer(leeway)), ("loops", .integer(loopThreads)), ("workers", .integer(workerThreads)),
             ("db_connections_per_loop", .integer(databaseConnectionsPerLoop)), ("hash_iterations", .integer(hashIterations)),
+            ("password_hashers", .text(passwordHashers.map(\.rawValue).joined(separator: ","))),
             ("update_last_login", .text("\(updateLastLogin)")), ("log_level", .text(logLevel.name)), ("log_format", .text(logFormat.name)),
             ("header_timeout_s", .integer(headerTimeout)), ("body_timeout_s", .integer(bodyTimeout)), ("body_min_rate", .integer(bodyMinRate)),
             ("keepalive_timeout_s", .integer(keepAliveTimeout)), ("write_timeout_s", .integer(writeTimeout)), ("body_budget", .integer(bodyBudget)),
@@ -143,6 +167,13 @@ extension Settings {
         if let audience { fields.append(("audience", .text(audience))) }
         if let issuer { fields.append(("issuer", .text(issuer))) }
         return fields
+    }
+}
+
+extension Substring {
+    /// Without leading and trailing spaces and tabs.
+    var trimmingWhitespace: String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }
 
