@@ -8,6 +8,11 @@ public struct PasswordCheck: Sendable, Equatable {
     public let mustUpdate: Bool
 
     public static let refused = PasswordCheck(matched: false, mustUpdate: false)
+
+    public init(matched: Bool, mustUpdate: Bool) {
+        self.matched = matched
+        self.mustUpdate = mustUpdate
+    }
 }
 
 /// The configured hashers, the first preferred: new hashes are made with it, and a stored hash
