@@ -86,11 +86,15 @@ def every_hasher_server(servers):
     server.stop()
 
 
-@pytest.mark.parametrize("case", FIXTURE["cases"], ids=lambda c: "%s: %s" % (c["algorithm"], c["note"]))
+# DRF refuses a blank password field (400) before any check: those cases are for the Swift tests.
+LOGIN_CASES = [c for c in FIXTURE["cases"] if c["password"].strip()]
+
+
+@pytest.mark.parametrize("case", LOGIN_CASES, ids=lambda c: "%s: %s" % (c["algorithm"], c["note"]))
 def test_a_user_with_a_django_hash_logs_in_and_gets_the_rehash_django_would_make(every_hasher_server, database, case):
     LEDGER.add(case["password"], "password")
     username = insert_user(database, case["encoded"])
-    for wrong in case["rejects"][:2] + case["raises"][:1]:
+    for wrong in [p for p in case["rejects"] if p.strip()][:2] + case["raises"][:1]:
         LEDGER.add(wrong, "password")
         expect(every_hasher_server.login(username, wrong, timeout=30), 401, NO_ACTIVE_ACCOUNT)
     assert stored_hash(database, username) == case["encoded"], "a refused login never rewrites the hash"
@@ -110,7 +114,7 @@ def test_a_user_with_a_django_hash_logs_in_and_gets_the_rehash_django_would_make
 
 def test_a_hasher_missing_from_the_list_is_refused_like_a_wrong_password(spawn_server, database):
     server = spawn_server(AUTHD_PASSWORD_HASHERS="pbkdf2_sha256,argon2")
-    refused = [c for c in FIXTURE["cases"] if c["algorithm"] in ("pbkdf2_sha1", "bcrypt_sha256", "scrypt", "bcrypt", "md5")]
+    refused = [c for c in LOGIN_CASES if c["algorithm"] in ("pbkdf2_sha1", "bcrypt_sha256", "scrypt", "bcrypt", "md5")]
     assert {c["algorithm"] for c in refused} == {"pbkdf2_sha1", "bcrypt_sha256", "scrypt", "bcrypt", "md5"}
     for case in refused:
         username = insert_user(database, case["encoded"])
@@ -154,7 +158,7 @@ def test_the_first_hasher_makes_the_hashes_and_django_verifies_them(spawn_server
 
 
 def test_an_inactive_user_is_refused_but_rehashed_as_django_does(every_hasher_server, database):
-    case = next(c for c in FIXTURE["cases"] if c["algorithm"] == "md5")
+    case = next(c for c in LOGIN_CASES if c["algorithm"] == "md5")
     username = insert_user(database, case["encoded"], active=False)
     expect(every_hasher_server.login(username, case["password"], timeout=30), 401, NO_ACTIVE_ACCOUNT)
     after = wait_for_change(database, username, case["encoded"])
