@@ -5,7 +5,7 @@
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        libevent-dev libssl-dev libpq-dev pkg-config \
+        libevent-dev libssl-dev libpq-dev libargon2-dev libcrypt-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # The manifest alone first, so that the dependency checkout stays cached while sources change.
@@ -23,12 +23,13 @@ RUN swift build -c release --static-swift-stdlib --product authd \
 
 FROM debian:bookworm-slim
 # Exactly the packages of the libraries the binary names (Tests/Integration/test_deployment.py
-# checks this list against it): libevent and its pthreads part, libcrypto (in libssl3), libpq.
-# libc, libm, libstdc++ and libgcc_s are in the base image. No ca-certificates: authd opens no
+# checks this list against it): libevent and its pthreads part, libcrypto (in libssl3), libpq,
+# libargon2. libc, libm, libstdc++, libgcc_s and libcrypt (libcrypt1, which the essential
+# perl-base and login need) are in the base image. No ca-certificates: authd opens no
 # TLS connection that trusts the system store (libpq 15 verifies against sslrootcert, a file).
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        libevent-2.1-7 libevent-pthreads-2.1-7 libssl3 libpq5 \
+        libevent-2.1-7 libevent-pthreads-2.1-7 libssl3 libpq5 libargon2-1 \
     && rm -rf /var/lib/apt/lists/*
 # A numeric USER: Kubernetes' runAsNonRoot can only verify a number.
 RUN groupadd --system --gid 10001 authd \

@@ -2,6 +2,7 @@
 // authd: a JWT authentication server compatible with djangorestframework-simplejwt.
 // Layering (each arrow is an allowed import):
 //   JWT, Passwords -> AuthCrypto -> COpenSSL      JSON (pure Swift, no C)
+//   Passwords -> CArgon2 (libargon2), CCrypt (libxcrypt's bcrypt)
 //   AuthServer -> EventLoop -> CLibevent, CEvhttpInternals, CLinux; Postgres -> CLibpq, EventLoop
 // Each C library has one Swift module over it; everything above sees Swift types.
 import PackageDescription
@@ -35,6 +36,9 @@ let package = Package(
         .systemLibrary(
             name: "COpenSSL", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
+        // Django's argon2 and bcrypt hashes: the reference libargon2, and libxcrypt's crypt_rn.
+        .systemLibrary(name: "CArgon2", providers: [.apt(["libargon2-dev"]), .brew(["argon2"])]),
+        .systemLibrary(name: "CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"]), .brew(["libxcrypt"])]),
         // Linux calls Swift cannot import (variadic syscall, GNU-only constants). OpenSSL's
         // macros have their function forms in COpenSSL's own header.
         .target(name: "CLinux"),
@@ -51,8 +55,9 @@ let package = Package(
         .target(name: "EventLoop", dependencies: ["CLibevent", "CEvhttpInternals", "CLinux"], swiftSettings: strictSwift),
         // Compact JWS/JWT: encode, decode, verify, claims, JWK.
         .target(name: "JWT", dependencies: ["AuthCrypto", "JSON"], swiftSettings: strictSwift),
-        // Django-compatible password hashes (pbkdf2_sha256).
-        .target(name: "Passwords", dependencies: ["AuthCrypto"], swiftSettings: strictSwift),
+        // Django's password hashers (PASSWORD_HASHERS): pbkdf2_sha256, pbkdf2_sha1, argon2,
+        // bcrypt_sha256, bcrypt, scrypt, md5. The only module over libargon2 and libxcrypt.
+        .target(name: "Passwords", dependencies: ["AuthCrypto", "CArgon2", "CCrypt"], swiftSettings: strictSwift),
         // The one Swift module over libpq: the per-loop nonblocking pool, the blocking session for
         // command-line tools, and the schema migrator.
         .target(name: "Postgres", dependencies: ["CLibpq", "EventLoop"], swiftSettings: strictSwift),

@@ -16,8 +16,8 @@ package enum APIError: Error, Sendable, Equatable {
     /// 401 `{"detail":..., "code":"token_not_valid"}` on the token endpoints.
     case tokenNotValid(String)
     /// 401 for the protected route: simplejwt's "Given token not valid for any token type" with
-    /// the access-token message inside `messages`.
-    case accessTokenNotValid(String)
+    /// each class of AUTH_TOKEN_CLASSES and why it refused the token inside `messages`.
+    case noValidTokenType([TokenClassRefusal])
     /// 401 `{"detail":"Authentication credentials were not provided."}`.
     case notAuthenticated
     /// 401 `{"detail":"Authorization header must contain two space-delimited values","code":"bad_authorization_header"}`.
@@ -28,6 +28,8 @@ package enum APIError: Error, Sendable, Equatable {
     case userNotFound
     /// 401 `{"detail":"User is inactive","code":"user_inactive"}`.
     case userInactive
+    /// 401 `{"detail":"The user's password has been changed.","code":"password_changed"}` (CHECK_REVOKE_TOKEN).
+    case passwordChanged
     /// 401 `{"detail":"No active account found with the given credentials"}`.
     case noActiveAccount
     /// 401 `{"detail":"No active account found for the given token."}` (no code, as in simplejwt).
@@ -39,6 +41,11 @@ package enum APIError: Error, Sendable, Equatable {
     case unsupportedMediaType(String)
     /// 503 `{"detail": ...}`: the database or the worker pool cannot take the request now.
     case unavailable(String)
+
+    /// The access-token refusal of the default AUTH_TOKEN_CLASSES.
+    package static func accessTokenNotValid(_ message: String) -> APIError {
+        .noValidTokenType([TokenClassRefusal(tokenClass: .access, message: message)])
+    }
 
     package static func == (a: APIError, b: APIError) -> Bool { a.response.body == b.response.body && a.response.status == b.response.status }
 
@@ -60,11 +67,15 @@ package enum APIError: Error, Sendable, Equatable {
             return HTTPReply(status: 400, headers: [], body: detail(message))
         case .tokenNotValid(let message):
             return unauthorized(object(["detail": .string(message), "code": .string("token_not_valid")]))
-        case .accessTokenNotValid(let message):
-            let inner: JSONValue = .object(["token_class": .string("AccessToken"), "token_type": .string("access"), "message": .string(message)])
+        case .noValidTokenType(let refusals):
+            let messages: [JSONValue] = refusals.map {
+                .object([
+                    "token_class": .string($0.tokenClass.rawValue), "token_type": .string($0.tokenClass.tokenType), "message": .string($0.message),
+                ])
+            }
             return unauthorized(object([
                 "detail": .string("Given token not valid for any token type"), "code": .string("token_not_valid"),
-                "messages": .array([inner]),
+                "messages": .array(messages),
             ]))
         case .notAuthenticated:
             return unauthorized(detail("Authentication credentials were not provided."))
@@ -81,6 +92,8 @@ package enum APIError: Error, Sendable, Equatable {
             return unauthorized(object(["detail": .string("User not found"), "code": .string("user_not_found")]))
         case .userInactive:
             return unauthorized(object(["detail": .string("User is inactive"), "code": .string("user_inactive")]))
+        case .passwordChanged:
+            return unauthorized(object(["detail": .string("The user's password has been changed."), "code": .string("password_changed")]))
         case .noActiveAccount:
             return unauthorized(detail("No active account found with the given credentials"))
         case .noActiveAccountForToken:
@@ -112,6 +125,22 @@ package enum APIError: Error, Sendable, Equatable {
         case .wrongTokenType: "Token has wrong type"
         default: "Token is invalid"
         }
+    }
+}
+
+/// Why one token class refused a token.
+package struct TokenClassRefusal: Sendable {
+    package let tokenClass: TokenClass
+    package let message: String
+}
+
+extension HTTPReply {
+    /// The reply with a 401's challenge naming `scheme` (AUTH_HEADER_TYPES[0]) instead of Bearer.
+    func challenging(_ scheme: String) -> HTTPReply {
+        guard status == 401, scheme != "Bearer" else { return self }
+        var reply = self
+        reply.headers = headers.map { $0.0 == "WWW-Authenticate" ? ($0.0, "\(scheme) realm=\"api\"") : $0 }
+        return reply
     }
 }
 

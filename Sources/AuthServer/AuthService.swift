@@ -9,14 +9,16 @@ import Postgres
 final class SharedState: Sendable {
     let settings: Settings
     let authority: TokenAuthority
-    let hasher: DjangoPasswordHasher
+    let hashers: PasswordHashers
     let workers: WorkerPool
+    let router: Router
     let metrics = MetricsRegistry()
 
-    init(settings: Settings, authority: TokenAuthority, workers: WorkerPool) {
+    init(settings: Settings, authority: TokenAuthority, workers: WorkerPool) throws(SettingsError) {
         self.settings = settings
+        self.router = try Router(paths: settings.paths)
         self.authority = authority
-        self.hasher = DjangoPasswordHasher(iterations: settings.hashIterations)
+        self.hashers = PasswordHashers(settings.passwordHashers, pbkdf2Iterations: settings.hashIterations)
         self.workers = workers
     }
 }
@@ -60,7 +62,9 @@ final class AuthService {
 
     /// Every answer, after it is sent: counted, and written to the access log.
     func answered(_ answer: HTTPAnswer) {
-        counts.record(answer, revokesOnRotation: settings.rotateRefreshTokens && settings.blacklistAfterRotation)
+        var route: Route? = nil
+        if case .route(let matched) = shared.router.match(answer.path) { route = matched }
+        counts.record(answer, route: route, revokesOnRotation: settings.rotateRefreshTokens && settings.blacklistAfterRotation)
         Log.request(answer)
     }
 
@@ -77,7 +81,7 @@ final class AuthService {
     }
 
     func handle(_ request: HTTPRequest) {
-        switch Route.match(request.path) {
+        switch shared.router.match(request.path) {
         case .notFound:
             send(request, .notFound)
         case .redirect(let location):
@@ -113,8 +117,10 @@ final class AuthService {
         }
         do {
             switch route {
-            case .obtainPair: try obtainPair(request)
+            case .obtainPair: try obtain(request, .pair)
+            case .obtainSliding: try obtain(request, .sliding)
             case .refresh: try refresh(request)
+            case .refreshSliding: try refreshSliding(request)
             case .verify: try verify(request)
             case .blacklist: try blacklist(request)
             case .revokeAll: try revokeAll(request)
@@ -129,7 +135,7 @@ final class AuthService {
             case .metrics:
                 shared.metrics.gather(on: loop) { [shared] total in
                     let text = MetricsExposition.render(
-                        total, workerQueueDepth: shared.workers.queueDepth, workerThreads: shared.workers.threadCount,
+                        total, routes: RouteLabel.all(shared.settings.paths), workerQueueDepth: shared.workers.queueDepth, workerThreads: shared.workers.threadCount,
                         droppedLogLines: Log.droppedLines)
                     request.respond(status: 200, body: Array(text.utf8), contentType: MetricsExposition.contentType)
                 }
@@ -142,7 +148,7 @@ final class AuthService {
     }
 
     func send(_ request: HTTPRequest, _ error: APIError) {
-        request.respond(error.response)
+        request.respond(error.response.challenging(settings.authHeaderTypes[0]))
     }
 
     func send(_ request: HTTPRequest, _ object: JSONObject) {

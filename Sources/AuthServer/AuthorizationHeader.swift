@@ -3,12 +3,12 @@
 
 package enum AuthorizationHeader {
     /// simplejwt's get_raw_token: split on whitespace; no header, no parts, or a first part
-    /// other than "Bearer" (case-sensitive) means no credentials; "Bearer" without exactly one
-    /// more part is a malformed header.
-    package static func bearerToken(_ header: String?) throws(APIError) -> String {
+    /// other than one of AUTH_HEADER_TYPES (case-sensitive) means no credentials; a scheme
+    /// without exactly one more part is a malformed header.
+    package static func bearerToken(_ header: String?, types: [String] = ["Bearer"]) throws(APIError) -> String {
         guard let header else { throw APIError.notAuthenticated }
         let parts = header.utf8.split(whereSeparator: { $0 == 0x20 || (0x09...0x0D).contains($0) })
-        guard let scheme = parts.first, String(decoding: scheme, as: UTF8.self) == "Bearer" else {
+        guard let scheme = parts.first, types.contains(String(decoding: scheme, as: UTF8.self)) else {
             throw APIError.notAuthenticated
         }
         guard parts.count == 2 else { throw APIError.badAuthorizationHeader }

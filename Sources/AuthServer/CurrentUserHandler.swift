@@ -10,39 +10,66 @@ extension AuthService {
         }
     }
 
-    /// simplejwt's JWTAuthentication: the bearer token, its claims, then the user, read from
-    /// Postgres on every request so that a deactivation takes effect at once. Calls `then` with
-    /// the active user; answers the request itself on any failure.
+    /// simplejwt's JWTAuthentication: the token in AUTH_HEADER_NAME, valid for one of
+    /// AUTH_TOKEN_CLASSES, then its user, read from PostgreSQL on every request so that a
+    /// deactivation takes effect at once. Calls `then` with the active user; answers the request
+    /// itself on any failure.
     func authenticate(_ request: HTTPRequest, then: @escaping ((id: UserID, username: String)) -> Void) throws(APIError) {
-        let token = try AuthorizationHeader.bearerToken(request.header("Authorization"))
-        let claims: JSONObject
-        do {
-            claims = try authority.verify(token, type: "access", now: loop.now)
-        } catch {
-            throw APIError.accessTokenNotValid(APIError.tokenMessage(error))
+        let token = try AuthorizationHeader.bearerToken(request.header(settings.authHeaderName), types: settings.authHeaderTypes)
+        // get_validated_token: the first class the token is valid for; each refusal is reported.
+        var refusals: [TokenClassRefusal] = []
+        var accepted: (tokenClass: TokenClass, claims: JSONObject)? = nil
+        for tokenClass in settings.authTokenClasses {
+            do {
+                let claims = try authority.verify(token, type: tokenClass.tokenType, now: loop.now)
+                if accepted == nil { accepted = (tokenClass, claims) }
+            } catch {
+                refusals.append(TokenClassRefusal(tokenClass: tokenClass, message: APIError.tokenMessage(error)))
+            }
         }
+        guard let (tokenClass, claims) = accepted else { throw APIError.noValidTokenType(refusals) }
         let userID: UserID
         switch userIDClaim(claims) {
         case .absent: throw APIError.noUserIdentification
         case .unusable: throw APIError.userNotFound
         case .id(let id): userID = id
         }
-        users.user(id: userID) { [self] result in
+        // Sliding tokens are blacklistable (simplejwt's BlacklistMixin): asked in the same query.
+        let jti = tokenClass == .sliding ? authority.tokenID(claims) : nil
+        users.user(id: userID, blacklistedJTI: jti) { [self] result in
             switch result {
             case .failure(let error):
                 storeFailed(request, error)
-            case .success(nil):
-                send(request, .userNotFound)
-            case .success(let user?):
-                if !user.isActive {
-                    send(request, .userInactive)
-                } else if let cutoff = user.tokensNotBefore, issuedAt(claims) < cutoff {
-                    // The user logged out everywhere after this token was issued.
-                    send(request, .accessTokenNotValid("Token is blacklisted"))
+            case .success(let user):
+                if user?.tokenBlacklisted == true {
+                    // The blacklist check is part of the token's validation, before the user.
+                    var messages = refusals
+                    let position = settings.authTokenClasses.firstIndex(of: tokenClass) ?? 0
+                    messages.insert(TokenClassRefusal(tokenClass: tokenClass, message: "Token is blacklisted"), at: min(position, messages.count))
+                    send(request, .noValidTokenType(messages))
+                } else if let user {
+                    check(user, claims, tokenClass: tokenClass, request, then: then)
                 } else {
-                    then((userID, user.username))
+                    send(request, .userNotFound)
                 }
             }
+        }
+    }
+
+    /// get_user's checks, then authd's logout-everywhere cut-off.
+    private func check(
+        _ user: User, _ claims: JSONObject, tokenClass: TokenClass, _ request: HTTPRequest,
+        then: @escaping ((id: UserID, username: String)) -> Void
+    ) {
+        if !user.isActive {
+            send(request, .userInactive)
+        } else if settings.checkRevokeToken, claims[settings.revokeTokenClaim]?.stringValue != user.passwordMD5 {
+            send(request, .passwordChanged)
+        } else if let cutoff = user.tokensNotBefore, issuedAt(claims) < cutoff {
+            // The user logged out everywhere after this token was issued.
+            send(request, .noValidTokenType([TokenClassRefusal(tokenClass: tokenClass, message: "Token is blacklisted")]))
+        } else {
+            then((user.id, user.username))
         }
     }
 }

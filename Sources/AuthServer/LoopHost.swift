@@ -22,7 +22,7 @@ final class LoopHost {
     /// Opens the loop's pool with statements written for `model`, and serves with it.
     func install(_ model: UserModel) {
         guard service == nil else { return }
-        let statements = PostgresStatements(model: model)
+        let statements = PostgresStatements(model: model, checkRevokeToken: shared.settings.checkRevokeToken)
         let pool = PostgresPool(loop: loop, configuration: database, statements: statements.all)
         self.pool = pool
         service = AuthService(
@@ -33,7 +33,7 @@ final class LoopHost {
     func handle(_ request: HTTPRequest) {
         if let service {
             service.handle(request)
-        } else if case .route(.health) = Route.match(request.path) {
+        } else if case .route(.health) = shared.router.match(request.path) {
             request.respond(status: 200, json: #"{"status":"ok"}"#)
         } else {
             request.respond(APIError.unavailable("Service temporarily unavailable, please retry.").response)

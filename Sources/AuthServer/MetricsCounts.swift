@@ -2,15 +2,15 @@
 import EventLoop
 import Postgres
 
-/// A route as metrics label it: a known path, or "unmatched" for every other path (so a
-/// scanner probing random paths cannot grow the label set).
-struct RouteLabel {
-    static let all = Route.allCases.map(\.path) + ["unmatched"]
+/// A route as metrics label it: its path, or "unmatched" for every other path (so a scanner
+/// probing random paths cannot grow the label set).
+enum RouteLabel {
+    static let count = Route.allCases.count + 1
     static let unmatched = Route.allCases.count
 
-    static func index(of path: String) -> Int {
-        if case .route(let route) = Route.match(path) { return route.index }
-        return unmatched
+    /// The labels, by index, for the configured paths.
+    static func all(_ paths: RoutePaths) -> [String] {
+        Route.allCases.map { $0.path(paths) } + ["unmatched"]
     }
 }
 
@@ -26,10 +26,10 @@ struct MetricsCounts: Sendable {
     static let statuses = 100..<600
 
     /// By route and status: `requests[route * statuses.count + status - 100]`.
-    var requests = [Int](repeating: 0, count: RouteLabel.all.count * statuses.count)
+    var requests = [Int](repeating: 0, count: RouteLabel.count * statuses.count)
     /// By route and bucket (not cumulative; the last bucket is +Inf).
-    var latencyBuckets = [Int](repeating: 0, count: RouteLabel.all.count * (latencyBounds.count + 1))
-    var latencySums = [Double](repeating: 0, count: RouteLabel.all.count)
+    var latencyBuckets = [Int](repeating: 0, count: RouteLabel.count * (latencyBounds.count + 1))
+    var latencySums = [Double](repeating: 0, count: RouteLabel.count)
     var loginsSucceeded = 0
     var loginsFailed = 0
     var refreshesSucceeded = 0
@@ -74,8 +74,8 @@ struct MetricsCounts: Sendable {
 
     /// Counts one answer. Logins, refreshes and revocations are read off the route and status:
     /// every handler's outcome is its status.
-    mutating func record(_ answer: HTTPAnswer, revokesOnRotation: Bool) {
-        let route = RouteLabel.index(of: answer.path)
+    mutating func record(_ answer: HTTPAnswer, route matched: Route?, revokesOnRotation: Bool) {
+        let route = matched?.index ?? RouteLabel.unmatched
         let status = Self.statuses.contains(answer.status) ? answer.status : 599
         requests[route * Self.statuses.count + status - Self.statuses.lowerBound] += 1
         var bucket = 0
@@ -83,8 +83,8 @@ struct MetricsCounts: Sendable {
         latencyBuckets[route * (Self.latencyBounds.count + 1) + bucket] += 1
         latencySums[route] += answer.duration
         switch (route, answer.status) {
-        case (Route.obtainPair.index, 200): loginsSucceeded += 1
-        case (Route.obtainPair.index, 401): loginsFailed += 1
+        case (Route.obtainPair.index, 200), (Route.obtainSliding.index, 200): loginsSucceeded += 1
+        case (Route.obtainPair.index, 401), (Route.obtainSliding.index, 401): loginsFailed += 1
         case (Route.refresh.index, 200):
             refreshesSucceeded += 1
             if revokesOnRotation { revokedByRotation += 1 }

@@ -8,9 +8,10 @@ struct MetricsExposition {
     private(set) var text = ""
 
     /// Everything /metrics reports: the loops' sum, the worker pool, the log and the process.
-    static func render(_ counts: MetricsCounts, workerQueueDepth: Int, workerThreads: Int, droppedLogLines: Int) -> String {
+    static func render(
+        _ counts: MetricsCounts, routes: [String], workerQueueDepth: Int, workerThreads: Int, droppedLogLines: Int
+    ) -> String {
         var out = MetricsExposition()
-        let routes = RouteLabel.all
         let statuses = MetricsCounts.statuses
 
         out.family("authd_http_requests_total", "counter", "HTTP requests answered, by route and status.")

@@ -1,18 +1,33 @@
-// POST /api/token/: username (USERNAME_FIELD) and password for a refresh and access token pair.
+// POST /api/token/ and /api/token/sliding/: username (USERNAME_FIELD) and password for a token
+// pair, or for one sliding token.
 import EventLoop
 import JSON
 import JWT
 import Passwords
 
 extension AuthService {
-    /// What the worker decided about a login.
-    enum LoginOutcome: Sendable {
-        case granted(refresh: TokenAuthority.Signed, access: String, userID: UserID, upgradedHash: String?, previousHash: String)
-        case refused
-        case failed
+    /// What a login hands out: simplejwt's TokenObtainPairView or TokenObtainSlidingView.
+    enum LoginKind: Sendable {
+        case pair, sliding
     }
 
-    func obtainPair(_ request: HTTPRequest) throws(APIError) {
+    /// What the worker decided about a login, and the new hash to store, if any: Django saves a
+    /// rehash whenever the password matched, for an inactive user too.
+    enum LoginOutcome: Sendable {
+        /// `recorded` is the token kept as outstanding (the refresh or sliding token); `body` the answer.
+        case granted(recorded: TokenAuthority.Signed, body: JSONObject, userID: UserID, rehash: PasswordRehash?)
+        case refused(rehash: PasswordRehash?)
+        case failed(rehash: PasswordRehash?)
+    }
+
+    /// A stored hash to replace (only while it is still `previous`).
+    struct PasswordRehash: Sendable {
+        let userID: UserID
+        let previous: String
+        let new: String
+    }
+
+    func obtain(_ request: HTTPRequest, _ kind: LoginKind) throws(APIError) {
         // DRF's TokenObtainSerializer names the field after USERNAME_FIELD (`email`, say).
         let fields = try data(of: request).charFields([settings.usernameField, "password"])
         let (username, password) = (fields[0], fields[1])
@@ -23,54 +38,89 @@ extension AuthService {
             case .success(let account):
                 let shared = self.shared
                 let now = loop.now
-                offload(request, { Self.checkLogin(password: password, account: account, shared: shared, now: now) }) {
+                offload(request, { Self.checkLogin(kind, password: password, account: account, shared: shared, now: now) }) {
                     [self] outcome in finishLogin(request, outcome)
                 }
             }
         }
     }
 
-    /// On a worker: the PBKDF2 check (a dummy one of the same cost for unknown users and
-    /// unusable hashes, so timing does not reveal who exists), then, if granted, the token pair
-    /// and any hash upgrade.
+    /// On a worker: Django's check_password with the configured hashers (a dummy hash of the
+    /// same cost for unknown users and unusable or unreadable hashes, so timing does not reveal
+    /// who exists), the rehash Django's must_update asks for, then, if granted, the tokens.
     /// Like Django's ModelBackend, an inactive user's password is still checked in full.
-    static func checkLogin(password: String, account: LoginAccount?, shared: SharedState, now: Double) -> LoginOutcome {
+    static func checkLogin(_ kind: LoginKind, password: String, account: LoginAccount?, shared: SharedState, now: Double) -> LoginOutcome {
         guard let account else {
-            shared.hasher.performDummyVerification(password)
-            return .refused
+            shared.hashers.performDummyVerification(password)
+            return .refused(rehash: nil)
         }
-        guard shared.hasher.check(password, against: account.passwordHash), account.isActive else { return .refused }
-        var upgraded: String? = nil
-        if (try? shared.hasher.needsUpgrade(account.passwordHash)) == true {
-            upgraded = try? shared.hasher.hash(password)
+        let check = shared.hashers.check(password, against: account.passwordHash)
+        guard check.matched else { return .refused(rehash: nil) }
+        var rehash: PasswordRehash? = nil
+        if check.mustUpdate, let new = try? shared.hashers.make(password) {
+            rehash = PasswordRehash(userID: account.id, previous: account.passwordHash, new: new)
         }
-        guard let pair = try? shared.authority.pair(userID: account.id, now: now) else { return .failed }
-        return .granted(
-            refresh: pair.refresh, access: pair.access, userID: account.id, upgradedHash: upgraded, previousHash: account.passwordHash)
+        guard account.isActive else { return .refused(rehash: rehash) }
+        // Django saves the rehash before the tokens are made: a revoke-token claim is of the new hash.
+        let subject = TokenSubject(id: account.id, passwordHash: rehash?.new ?? account.passwordHash, claims: account.claims)
+        do {
+            switch kind {
+            case .pair:
+                let (refresh, access) = try shared.authority.pair(for: subject, now: now)
+                return .granted(
+                    recorded: refresh, body: ["refresh": .string(refresh.token), "access": .string(access)], userID: account.id, rehash: rehash)
+            case .sliding:
+                let token = try shared.authority.sliding(for: subject, now: now)
+                return .granted(recorded: token, body: ["token": .string(token.token)], userID: account.id, rehash: rehash)
+            }
+        } catch {
+            return .failed(rehash: rehash)
+        }
     }
 
+    /// Django's check_password saves a rehash before anything else happens, so the rehash is
+    /// stored (or has failed) before the answer: a client that logs in sees its hash upgraded.
     func finishLogin(_ request: HTTPRequest, _ outcome: LoginOutcome) {
+        guard let rehash = outcome.rehash else {
+            answer(request, outcome)
+            return
+        }
+        users.upgradePasswordHash(userID: rehash.userID, from: rehash.previous, to: rehash.new) { [self] result in
+            if case .failure(let error) = result, case .granted = outcome, settings.checkRevokeToken {
+                // The tokens carry the new hash's MD5: without it stored they would not work.
+                storeFailed(request, error)
+            } else {
+                // Otherwise a failed rehash only means the next login does the same work again.
+                answer(request, outcome)
+            }
+        }
+    }
+
+    private func answer(_ request: HTTPRequest, _ outcome: LoginOutcome) {
         switch outcome {
         case .refused:
             send(request, .noActiveAccount)
         case .failed:
             send(request, .unavailable("Token signing failed, please retry."))
-        case .granted(let refresh, let access, let userID, let upgradedHash, let previousHash):
-            // simplejwt's for_user records the refresh token as outstanding before answering.
-            revocations.recordIssued(TokenRecord(refresh, owner: .id(userID)), at: loop.now) { [self] result in
+        case .granted(let recorded, let body, let userID, _):
+            // simplejwt's for_user records the token as outstanding before answering.
+            revocations.recordIssued(record(recorded, owner: .id(userID)), at: loop.now) { [self] result in
                 switch result {
                 case .failure(let error): storeFailed(request, error)
-                case .success: send(request, ["refresh": .string(refresh.token), "access": .string(access)])
+                case .success: send(request, body)
                 }
-            }
-            // Bookkeeping after the answer: the login does not wait for it, and a failure
-            // here only means the next login does the same work again.
-            if let upgradedHash {
-                users.upgradePasswordHash(userID: userID, from: previousHash, to: upgradedHash)
             }
             if settings.updateLastLogin {
                 users.recordLogin(userID: userID)
             }
+        }
+    }
+}
+
+extension AuthService.LoginOutcome {
+    var rehash: AuthService.PasswordRehash? {
+        switch self {
+        case .granted(_, _, _, let rehash), .refused(let rehash), .failed(let rehash): rehash
         }
     }
 }

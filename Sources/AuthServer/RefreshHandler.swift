@@ -11,7 +11,7 @@ extension AuthService {
         let checksUser = !UserIDClaim.isFalsy(claims, claim: settings.userIDClaim)
         let userID = userIDClaim(claims)
         if checksUser, case .unusable = userID { throw APIError.noActiveAccountForToken }
-        let jti = claims["jti"]?.stringValue ?? ""
+        let jti = authority.tokenID(claims)
         let rotatesAndRevokes = settings.rotateRefreshTokens && settings.blacklistAfterRotation
         let decide: (Result<RefreshStatus, StoreError>) -> Void = { [self] result in
             switch result {
@@ -31,7 +31,7 @@ extension AuthService {
             }
         }
         if rotatesAndRevokes {
-            revocations.rotate(TokenRecord(claims, token: token, owner: userID), then: decide)
+            revocations.rotate(TokenRecord(claims, jti: jti, token: token, owner: userID), then: decide)
         } else {
             revocations.refreshStatus(jti: jti, ownerID: userID.id, then: decide)
         }
@@ -57,7 +57,7 @@ extension AuthService {
                 return
             }
             // simplejwt's `outstand()`: the new refresh token is recorded before it is handed out.
-            revocations.recordIssued(TokenRecord(rotated, owner: userIDClaim(rotated.claims)), at: now) { [self] result in
+            revocations.recordIssued(record(rotated, owner: userIDClaim(rotated.claims)), at: now) { [self] result in
                 switch result {
                 case .failure(let error): storeFailed(request, error)
                 case .success: send(request, ["access": .string(issued.access), "refresh": .string(rotated.token)])
@@ -65,5 +65,38 @@ extension AuthService {
             }
         }
         if authority.signsOnWorker { offload(request, work, then: finish) } else { finish(work()) }
+    }
+
+    /// POST /api/token/sliding/refresh/ (TokenRefreshSlidingView): a sliding token, not
+    /// blacklisted and before its refresh expiry, for the same token with a new exp and iat.
+    /// The user is not looked at, as simplejwt does not.
+    func refreshSliding(_ request: HTTPRequest) throws(APIError) {
+        let claims = try verifiedToken(request, field: "token", type: "sliding").claims
+        let now = loop.now
+        revocations.isRevoked(jti: authority.tokenID(claims)) { [self] result in
+            switch result {
+            case .failure(let error):
+                storeFailed(request, error)
+            case .success(true):
+                send(request, .tokenNotValid("Token is blacklisted"))
+            case .success(false):
+                // simplejwt's check_exp on the refresh expiry claim, with its messages.
+                let claim = settings.slidingTokenRefreshExpClaim
+                guard let expiry = try? ClaimsPolicy.numericDate(claims, claim) else {
+                    send(request, .tokenNotValid(claims[claim] == nil ? "Token has no '\(claim)' claim" : "Token is invalid"))
+                    return
+                }
+                guard expiry > now - Double(settings.leeway) else {
+                    send(request, .tokenNotValid("Token '\(claim)' claim has expired"))
+                    return
+                }
+                let authority = self.authority
+                let work: @Sendable () -> String? = { try? authority.slid(claims, now: now).token }
+                let finish: (String?) -> Void = { [self] token in
+                    if let token { send(request, ["token": .string(token)]) } else { send(request, .unavailable("Token signing failed, please retry.")) }
+                }
+                if authority.signsOnWorker { offload(request, work, then: finish) } else { finish(work()) }
+            }
+        }
     }
 }

@@ -1,15 +1,19 @@
-// The routes authd serves and which methods each allows.
+// The routes authd serves, where (the token views' paths are settings) and which methods each allows.
 
 /// A known endpoint.
 enum Route: Int, CaseIterable {
-    case obtainPair, refresh, verify, blacklist, revokeAll, currentUser, health, readiness, metrics, openAPI, keySet
+    case obtainPair, refresh, verify, blacklist, obtainSliding, refreshSliding, revokeAll, currentUser
+    case health, readiness, metrics, openAPI, keySet
 
-    var path: String {
+    /// The route's path: the configured one for simplejwt's views, authd's own for the rest.
+    func path(_ paths: RoutePaths) -> String {
         switch self {
-        case .obtainPair: "/api/token/"
-        case .refresh: "/api/token/refresh/"
-        case .verify: "/api/token/verify/"
-        case .blacklist: "/api/token/blacklist/"
+        case .obtainPair: paths.obtainPair
+        case .refresh: paths.refresh
+        case .verify: paths.verify
+        case .blacklist: paths.blacklist
+        case .obtainSliding: paths.obtainSliding
+        case .refreshSliding: paths.refreshSliding
         case .revokeAll: "/api/token/revoke-all/"
         case .currentUser: "/api/users/me/"
         case .health: "/healthz"
@@ -23,13 +27,27 @@ enum Route: Int, CaseIterable {
     /// As DRF's views list them in `Allow` (the token views are POST-only APIViews).
     var allowedMethods: [String] {
         switch self {
-        case .obtainPair, .refresh, .verify, .blacklist, .revokeAll: ["POST", "OPTIONS"]
+        case .obtainPair, .refresh, .verify, .blacklist, .obtainSliding, .refreshSliding, .revokeAll: ["POST", "OPTIONS"]
         case .currentUser: ["GET", "HEAD", "OPTIONS"]
         case .health, .readiness, .metrics, .openAPI, .keySet: ["GET", "HEAD"]
         }
     }
+}
 
-    private static let byPath: [String: Route] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.path, $0) })
+/// Request paths to routes, for the configured paths.
+struct Router: Sendable {
+    private let byPath: [String: Route]
+
+    /// Fails when two routes are given one path.
+    init(paths: RoutePaths) throws(SettingsError) {
+        var byPath: [String: Route] = [:]
+        for route in Route.allCases {
+            let path = route.path(paths)
+            if let other = byPath[path] { throw SettingsError("\(path) is configured for two views (\(other) and \(route))") }
+            byPath[path] = route
+        }
+        self.byPath = byPath
+    }
 
     /// What to do with a request path.
     enum Match {
@@ -39,9 +57,9 @@ enum Route: Int, CaseIterable {
         case notFound
     }
 
-    static func match(_ path: String) -> Match {
+    func match(_ path: String) -> Match {
         if let route = byPath[path] { return .route(route) }
-        if !path.hasSuffix("/"), let route = byPath[path + "/"] { return .redirect(route.path) }
+        if !path.hasSuffix("/"), byPath[path + "/"] != nil { return .redirect(path + "/") }
         return .notFound
     }
 }

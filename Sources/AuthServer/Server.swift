@@ -53,7 +53,7 @@ package enum Server {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
 
         let workers = WorkerPool(threads: settings.workerThreads, queueLimit: 64 * settings.workerThreads)
-        let shared = SharedState(settings: settings, authority: authority, workers: workers)
+        let shared = try SharedState(settings: settings, authority: authority, workers: workers)
         Log.configure(level: settings.logLevel, format: settings.logFormat)
         _ = ProcessFacts.startTime
         Log.write(.info, "authd starting", settings.summary(database: database.target) + [("descriptor_limit", .integer(descriptorLimit)), ("connection_cap", .integer(connectionCap))])

@@ -1,6 +1,7 @@
 // authd's settings: simplejwt's SIMPLE_JWT options plus the server's own, read from the environment.
 package import JWT
-import Passwords
+import JSON
+package import Passwords
 
 /// Everything `authd serve` is configured with. Built once at start-up, then shared read-only
 /// by every loop and worker.
@@ -19,13 +20,37 @@ package struct Settings: Sendable {
     package var blacklistAfterRotation = false
     /// Seconds of clock skew allowed on exp, nbf and iat.
     package var leeway: Int = 0
-    package var audience: String?
+    package var audience: Audience?
     package var issuer: String?
+    /// AUTH_HEADER_TYPES (the first one names the 401's challenge) and AUTH_HEADER_NAME, as the
+    /// HTTP header it means (Django's META key HTTP_AUTHORIZATION is `Authorization`).
+    package var authHeaderTypes = ["Bearer"]
+    package var authHeaderName = "Authorization"
+    /// TOKEN_TYPE_CLAIM and JTI_CLAIM.
+    package var tokenTypeClaim = "token_type"
+    package var jtiClaim = "jti"
+    /// CHECK_REVOKE_TOKEN: tokens carry REVOKE_TOKEN_CLAIM, the MD5 of the user's stored hash, and
+    /// the protected route refuses a token whose claim no longer matches (password changed).
+    package var checkRevokeToken = false
+    package var revokeTokenClaim = "hash_password"
+    /// SLIDING_TOKEN_LIFETIME, SLIDING_TOKEN_REFRESH_LIFETIME (seconds), SLIDING_TOKEN_REFRESH_EXP_CLAIM.
+    package var slidingTokenLifetime = 300
+    package var slidingTokenRefreshLifetime = 86_400
+    package var slidingTokenRefreshExpClaim = "refresh_exp"
+    /// AUTH_TOKEN_CLASSES: what the protected route accepts, tried in order.
+    package var authTokenClasses: [TokenClass] = [.access]
+    /// User columns copied into every token at login, after simplejwt's own claims (what a
+    /// `get_token` override adding user fields does).
+    package var tokenClaims: [String] = []
+    /// Where each token view is served (djoser serves them at /auth/jwt/create/ and the like).
+    package var paths = RoutePaths()
     /// Event-loop threads; worker threads for password hashing and RSA signing.
     package var loopThreads: Int = 0
     package var workerThreads: Int = 0
     /// PBKDF2 iterations for new password hashes (Django 5.2's default).
     package var hashIterations: Int = 1_000_000
+    /// Django's PASSWORD_HASHERS: the first makes new hashes, the others are still accepted.
+    package var passwordHashers: [HasherAlgorithm] = HasherAlgorithm.djangoDefault
     package var updateLastLogin = false
     /// The Django user model's table and fields (AUTH_USER_MODEL's db_table, USERNAME_FIELD,
     /// simplejwt's USER_ID_FIELD and USER_ID_CLAIM).
@@ -93,11 +118,38 @@ extension Settings {
         .flag("AUTHD_ROTATE_REFRESH_TOKENS", "true: refresh returns a new refresh token too", \.rotateRefreshTokens),
         .flag("AUTHD_BLACKLIST_AFTER_ROTATION", "true: a rotated refresh token is revoked", \.blacklistAfterRotation),
         .integer("AUTHD_LEEWAY", "seconds of clock skew allowed (default 0)", \.leeway, minimum: 0, maximum: tenYears),
-        .text("AUTHD_AUDIENCE", "aud claim to issue and require (default none)") { $0.audience = $1.isEmpty ? nil : $1 },
+        SettingVariable(name: "AUTHD_AUDIENCE", help: "aud claim to issue and require: a string, or a JSON list of strings (default none)") {
+            settings, value throws(SettingsError) in settings.audience = try Audience(setting: value)
+        },
         .text("AUTHD_ISSUER", "iss claim to issue and require (default none)") { $0.issuer = $1.isEmpty ? nil : $1 },
+        .list("AUTHD_AUTH_HEADER_TYPES", "Authorization schemes accepted, comma-separated (default Bearer)", \.authHeaderTypes),
+        SettingVariable(name: "AUTHD_AUTH_HEADER_NAME", help: "Django's META name of the token's header (default HTTP_AUTHORIZATION)") {
+            settings, value throws(SettingsError) in settings.authHeaderName = try headerName(metaKey: value)
+        },
+        .identifier("AUTHD_TOKEN_TYPE_CLAIM", "the claim naming a token's type (default token_type)", \.tokenTypeClaim),
+        .identifier("AUTHD_JTI_CLAIM", "the claim holding a token's id (default jti)", \.jtiClaim),
+        .flag("AUTHD_CHECK_REVOKE_TOKEN", "true: a password change revokes the user's tokens (simplejwt's CHECK_REVOKE_TOKEN)", \.checkRevokeToken),
+        .identifier("AUTHD_REVOKE_TOKEN_CLAIM", "the claim holding the password hash's MD5 (default hash_password)", \.revokeTokenClaim),
+        .integer("AUTHD_SLIDING_TOKEN_LIFETIME", "seconds (default 300)", \.slidingTokenLifetime, maximum: tenYears),
+        .integer("AUTHD_SLIDING_TOKEN_REFRESH_LIFETIME", "seconds (default 86400)", \.slidingTokenRefreshLifetime, maximum: tenYears),
+        .identifier("AUTHD_SLIDING_TOKEN_REFRESH_EXP_CLAIM", "the claim of a sliding token's refresh expiry (default refresh_exp)", \.slidingTokenRefreshExpClaim),
+        SettingVariable(name: "AUTHD_AUTH_TOKEN_CLASSES", help: "token classes the protected route accepts, comma-separated: AccessToken (default), SlidingToken") {
+            settings, value throws(SettingsError) in settings.authTokenClasses = try TokenClass.list(setting: value)
+        },
+        .list("AUTHD_TOKEN_CLAIMS", "user columns copied into every token at login, comma-separated (default none)", \.tokenClaims, allowEmpty: true),
+        .path("AUTHD_TOKEN_OBTAIN_PATH", "TokenObtainPairView's path (default /api/token/)", \.paths.obtainPair),
+        .path("AUTHD_TOKEN_REFRESH_PATH", "TokenRefreshView's path (default /api/token/refresh/)", \.paths.refresh),
+        .path("AUTHD_TOKEN_VERIFY_PATH", "TokenVerifyView's path (default /api/token/verify/)", \.paths.verify),
+        .path("AUTHD_TOKEN_BLACKLIST_PATH", "TokenBlacklistView's path (default /api/token/blacklist/)", \.paths.blacklist),
+        .path("AUTHD_TOKEN_OBTAIN_SLIDING_PATH", "TokenObtainSlidingView's path (default /api/token/sliding/)", \.paths.obtainSliding),
+        .path("AUTHD_TOKEN_REFRESH_SLIDING_PATH", "TokenRefreshSlidingView's path (default /api/token/sliding/refresh/)", \.paths.refreshSliding),
         .integer("AUTHD_THREADS", "event-loop threads (default: one per core)", \.loopThreads, maximum: 1024),
         .integer("AUTHD_WORKERS", "password-hashing threads (default: one per core)", \.workerThreads, maximum: 1024),
-        .integer("AUTHD_HASH_ITERATIONS", "PBKDF2 iterations for new hashes (default 1000000)", \.hashIterations, maximum: DjangoPasswordHash.maximumIterations),
+        .integer("AUTHD_HASH_ITERATIONS", "PBKDF2 iterations for new hashes (default 1000000)", \.hashIterations, maximum: PBKDF2Hasher.maximumIterations),
+        SettingVariable(
+            name: "AUTHD_PASSWORD_HASHERS",
+            help: "Django's PASSWORD_HASHERS, comma-separated, the first preferred (default Django 5.2's: pbkdf2_sha256,pbkdf2_sha1,argon2,bcrypt_sha256,scrypt)"
+        ) { s, v throws(SettingsError) in s.passwordHashers = try parsePasswordHashers(v) },
         .flag("AUTHD_UPDATE_LAST_LOGIN", "true: record last_login on each login", \.updateLastLogin),
         .identifier("AUTHD_USER_TABLE", "the user model's table (default auth_user)", \.userTable),
         .identifier("AUTHD_USERNAME_FIELD", "the column users log in with, and the login body's field (default username)", \.usernameField),
@@ -115,6 +167,23 @@ extension Settings {
         .choice("AUTHD_LOG_LEVEL", "debug, info (default: includes one line per request), warn or error", \.logLevel, \.name),
         .choice("AUTHD_LOG_FORMAT", "text (default) or json: one JSON object per line", \.logFormat, \.name),
     ]
+
+    /// AUTHD_PASSWORD_HASHERS: Django's dotted class paths or the algorithm names, in order.
+    package static func parsePasswordHashers(_ value: String) throws(SettingsError) -> [HasherAlgorithm] {
+        var algorithms: [HasherAlgorithm] = []
+        for entry in value.split(separator: ",") {
+            let name = entry.trimmingWhitespace
+            guard !name.isEmpty else { continue }
+            guard let algorithm = HasherAlgorithm(setting: name) else {
+                let known = HasherAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")
+                throw SettingsError(
+                    "AUTHD_PASSWORD_HASHERS: unknown hasher \"\(name)\" (authd has Django 5.2's: \(known), or their django.contrib.auth.hashers class paths)")
+            }
+            algorithms.append(algorithm)
+        }
+        guard !algorithms.isEmpty else { throw SettingsError("AUTHD_PASSWORD_HASHERS: name at least one hasher") }
+        return algorithms
+    }
 
     /// Settings from `environment`, with `AUTHD_SIGNING_KEY_FILE` read through `readFile`.
     package static func fromEnvironment(_ environment: [String: String], readFile: (String) throws -> [UInt8]) throws(SettingsError) -> Settings {
@@ -149,14 +218,104 @@ extension Settings {
             ("rotate", .text("\(rotateRefreshTokens)")), ("blacklist_after_rotation", .text("\(blacklistAfterRotation)")),
             ("leeway_s", .integer(leeway)), ("loops", .integer(loopThreads)), ("workers", .integer(workerThreads)),
             ("db_connections_per_loop", .integer(databaseConnectionsPerLoop)), ("hash_iterations", .integer(hashIterations)),
+            ("password_hashers", .text(passwordHashers.map(\.rawValue).joined(separator: ","))),
             ("update_last_login", .text("\(updateLastLogin)")), ("user_table", .text(userTable)), ("username_field", .text(usernameField)),
             ("user_id_field", .text(userIDField)), ("user_id_claim", .text(userIDClaim)), ("log_level", .text(logLevel.name)), ("log_format", .text(logFormat.name)),
             ("header_timeout_s", .integer(headerTimeout)), ("body_timeout_s", .integer(bodyTimeout)), ("body_min_rate", .integer(bodyMinRate)),
             ("keepalive_timeout_s", .integer(keepAliveTimeout)), ("write_timeout_s", .integer(writeTimeout)), ("body_budget", .integer(bodyBudget)),
         ]
-        if let audience { fields.append(("audience", .text(audience))) }
+        if let audience { fields.append(("audience", .text(audience.values.joined(separator: ",")))) }
+        if checkRevokeToken { fields.append(("check_revoke_token", .text("true"))) }
+        if authTokenClasses != [.access] { fields.append(("auth_token_classes", .text(authTokenClasses.map(\.rawValue).joined(separator: ",")))) }
         if let issuer { fields.append(("issuer", .text(issuer))) }
         return fields
+    }
+}
+
+/// AUDIENCE: one audience, or a list (issued as a JSON list; a token needs any one of them).
+package enum Audience: Sendable, Equatable {
+    case one(String)
+    case list([String])
+
+    /// A JSON list (`["a","b"]`) is a list; any other non-empty text is one audience.
+    init?(setting value: String) throws(SettingsError) {
+        if value.isEmpty { return nil }
+        guard value.hasPrefix("[") else {
+            self = .one(value)
+            return
+        }
+        guard let parsed = try? JSONParser.parse(Array(value.utf8)), case .array(let items) = parsed,
+            !items.isEmpty, items.allSatisfy({ $0.stringValue != nil })
+        else { throw SettingsError("AUTHD_AUDIENCE: a list must be a JSON list of strings, got \(value)") }
+        self = .list(items.compactMap(\.stringValue))
+    }
+
+    package var values: [String] {
+        switch self {
+        case .one(let audience): [audience]
+        case .list(let audiences): audiences
+        }
+    }
+
+    /// The `aud` claim, as simplejwt writes AUDIENCE.
+    var claim: JSONValue {
+        switch self {
+        case .one(let audience): .string(audience)
+        case .list(let audiences): .array(audiences.map { .string($0) })
+        }
+    }
+}
+
+/// A simplejwt token class AUTH_TOKEN_CLASSES may name.
+package enum TokenClass: String, Sendable, CaseIterable {
+    case access = "AccessToken"
+    case sliding = "SlidingToken"
+
+    /// The `token_type` its tokens carry.
+    var tokenType: String {
+        switch self {
+        case .access: "access"
+        case .sliding: "sliding"
+        }
+    }
+
+    /// Comma-separated class names, dotted (`rest_framework_simplejwt.tokens.SlidingToken`) or not.
+    static func list(setting value: String) throws(SettingsError) -> [TokenClass] {
+        var classes: [TokenClass] = []
+        for item in value.split(separator: ",") {
+            let name = item.split(separator: ".").last.map { $0.trimmingWhitespace } ?? ""
+            guard let tokenClass = TokenClass(rawValue: name) else {
+                throw SettingsError("AUTHD_AUTH_TOKEN_CLASSES: expected AccessToken or SlidingToken, got \"\(item)\"")
+            }
+            classes.append(tokenClass)
+        }
+        guard !classes.isEmpty else { throw SettingsError("AUTHD_AUTH_TOKEN_CLASSES: name at least one token class") }
+        return classes
+    }
+}
+
+/// Where the token views are served.
+package struct RoutePaths: Sendable, Equatable {
+    package var obtainPair = "/api/token/"
+    package var refresh = "/api/token/refresh/"
+    package var verify = "/api/token/verify/"
+    package var blacklist = "/api/token/blacklist/"
+    package var obtainSliding = "/api/token/sliding/"
+    package var refreshSliding = "/api/token/sliding/refresh/"
+}
+
+/// Django's META key of a request header (HTTP_X_API_TOKEN) as the header's name (X-Api-Token).
+func headerName(metaKey: String) throws(SettingsError) -> String {
+    guard metaKey.hasPrefix("HTTP_"), metaKey.count > 5,
+        metaKey.utf8.allSatisfy({ (0x41...0x5A).contains($0) || (0x30...0x39).contains($0) || $0 == UInt8(ascii: "_") })
+    else { throw SettingsError("AUTHD_AUTH_HEADER_NAME: expected a Django META name such as HTTP_AUTHORIZATION, got \"\(metaKey)\"") }
+    return metaKey.dropFirst(5).split(separator: "_").map { $0.prefix(1) + $0.dropFirst().lowercased() }.joined(separator: "-")
+}
+
+extension Substring {
+    /// Without leading and trailing spaces and tabs.
+    var trimmingWhitespace: String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }
 
@@ -200,6 +359,28 @@ extension SettingVariable {
             guard !value.isEmpty, value.utf8.count <= 63, !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
                 throw SettingsError("\(name): expected a name of 1 to 63 bytes, got \"\(value)\"")
             }
+            settings[keyPath: field] = value
+        }
+    }
+
+    /// Comma-separated names, spaces around them ignored; empty only when `allowEmpty`.
+    static func list(
+        _ name: String, _ help: String, _ field: any WritableKeyPath<Settings, [String]> & Sendable, allowEmpty: Bool = false
+    ) -> SettingVariable {
+        SettingVariable(name: name, help: help) { settings, value throws(SettingsError) in
+            let items = value.split(separator: ",").map { $0.trimmingWhitespace }
+            guard items.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 63 }), allowEmpty || !items.isEmpty else {
+                throw SettingsError("\(name): expected comma-separated names, got \"\(value)\"")
+            }
+            settings[keyPath: field] = items
+        }
+    }
+
+    /// A URL path: starts and ends with "/", printable ASCII.
+    static func path(_ name: String, _ help: String, _ field: any WritableKeyPath<Settings, String> & Sendable) -> SettingVariable {
+        SettingVariable(name: name, help: help) { settings, value throws(SettingsError) in
+            guard value.hasPrefix("/"), value.hasSuffix("/"), value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") })
+            else { throw SettingsError("\(name): expected a path such as /auth/jwt/create/, got \"\(value)\"") }
             settings[keyPath: field] = value
         }
     }

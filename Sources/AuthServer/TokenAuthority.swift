@@ -1,7 +1,22 @@
-// Issues and checks simplejwt-shaped tokens: claims, lifetimes, rotation.
+// Issues and checks simplejwt-shaped tokens: claims, lifetimes, rotation, sliding tokens.
 import AuthCrypto
 package import JSON
 package import JWT
+
+/// Who a token is for: what `for_user(user)` reads of the user.
+package struct TokenSubject: Sendable {
+    package let id: UserID
+    /// The stored password hash: its MD5 is the revoke-token claim (CHECK_REVOKE_TOKEN).
+    package let passwordHash: String
+    /// AUTHD_TOKEN_CLAIMS: user columns copied into the token.
+    package let claims: JSONObject
+
+    package init(id: UserID, passwordHash: String, claims: JSONObject = [:]) {
+        self.id = id
+        self.passwordHash = passwordHash
+        self.claims = claims
+    }
+}
 
 /// The token rules of simplejwt 5.5, with one signing key. Immutable and shared by all threads.
 /// Public, with what the handlers do to a token's claims, for the fuzz harness (Sources/FuzzHarness).
@@ -12,6 +27,12 @@ package final class TokenAuthority: Sendable {
     /// GET /.well-known/jwks.json: the public key of an asymmetric signing key as a JWK Set
     /// (RFC 7517), or an empty set for an HMAC secret, which is never published.
     let keySet: String
+
+    /// A signed token and the claims it carries.
+    package struct Signed: Sendable {
+        package let token: String
+        package let claims: JSONObject
+    }
 
     package init(settings: Settings) throws(SettingsError) {
         self.settings = settings
@@ -38,31 +59,51 @@ package final class TokenAuthority: Sendable {
         }
     }
 
-    /// A signed token and the claims it carries.
-    package struct Signed: Sendable {
-        package let token: String
-        package let claims: JSONObject
+    /// `RefreshToken.for_user(user)` and its `access_token`, both from the same instant.
+    func pair(for subject: TokenSubject, now: Double) throws(JWTError) -> (refresh: Signed, access: String) {
+        var refreshClaims = try claims(type: "refresh", lifetime: settings.refreshTokenLifetime, now: now)
+        add(subject, to: &refreshClaims)
+        return (try signed(refreshClaims), try access(from: refreshClaims, now: now))
     }
 
-    /// `RefreshToken.for_user(user)` and its `access_token`, both from the same instant.
-    func pair(userID: UserID, now: Double) throws(JWTError) -> (refresh: Signed, access: String) {
-        let refreshClaims = try claims(
-            type: "refresh", lifetime: settings.refreshTokenLifetime, now: now, extra: [settings.userIDClaim: .string(userID.text)])
-        return (Signed(token: try sign(refreshClaims), claims: refreshClaims), try access(from: refreshClaims, now: now))
+    /// `SlidingToken.for_user(user)`: its own lifetime, and a refresh expiry after which it can
+    /// no longer slide.
+    func sliding(for subject: TokenSubject, now: Double) throws(JWTError) -> Signed {
+        var claims = try claims(type: "sliding", lifetime: settings.slidingTokenLifetime, now: now)
+        claims[settings.slidingTokenRefreshExpClaim] = .number(JSONNumber(Int64(now) + Int64(settings.slidingTokenRefreshLifetime)))
+        add(subject, to: &claims)
+        return try signed(claims)
+    }
+
+    /// `for_user`'s claims about the user, in simplejwt's order: the id, the revoke-token claim,
+    /// then what a `get_token` override adds.
+    private func add(_ subject: TokenSubject, to claims: inout JSONObject) {
+        claims[settings.userIDClaim] = .string(subject.id.text)
+        if settings.checkRevokeToken { claims[settings.revokeTokenClaim] = .string(Self.revokeClaim(passwordHash: subject.passwordHash)) }
+        for (name, value) in subject.claims { claims[name] = value }
+    }
+
+    /// simplejwt's `get_md5_hash_password`: the upper-case hex MD5 of the stored hash string.
+    static func revokeClaim(passwordHash: String) -> String {
+        let digits = Array("0123456789ABCDEF".utf8)
+        var text = [UInt8]()
+        for byte in LegacyDigests.md5(Array(passwordHash.utf8)) {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// An access token carrying every claim of `refresh` except its own type, exp, iat and jti
     /// (custom claims such as `scope` survive a refresh, as in simplejwt).
     package func access(from refresh: JSONObject, now: Double) throws(JWTError) -> String {
-        var extra = JSONObject()
-        for (key, value) in refresh where !Self.ownClaims.contains(key) {
-            extra[key] = value
+        let own: Set<String> = [settings.tokenTypeClaim, "exp", "iat", settings.jtiClaim, "jti", "aud", "iss"]
+        var claims = try claims(type: "access", lifetime: settings.accessTokenLifetime, now: now)
+        for (key, value) in refresh where !own.contains(key) {
+            claims[key] = value
         }
-        return try sign(try claims(type: "access", lifetime: settings.accessTokenLifetime, now: now, extra: extra))
+        return try signed(claims).token
     }
-
-    /// Claims every token sets for itself (aud and iss are added again when signing).
-    private static let ownClaims: Set<String> = ["token_type", "exp", "iat", "jti", "aud", "iss"]
 
     /// The rotated refresh token: the same claims in the same order, with a new jti and a full
     /// new lifetime from now (simplejwt's set_jti, set_exp, set_iat).
@@ -71,33 +112,47 @@ package final class TokenAuthority: Sendable {
         let seconds = Int64(now)
         claims["exp"] = .number(JSONNumber(seconds + Int64(settings.refreshTokenLifetime)))
         claims["iat"] = .number(JSONNumber(seconds))
-        claims["jti"] = .string(try Self.newTokenID())
-        return Signed(token: try sign(claims), claims: claims)
+        claims[settings.jtiClaim] = .string(try Self.newTokenID())
+        return try signed(claims)
+    }
+
+    /// TokenRefreshSlidingSerializer, once the refresh expiry is checked: a new exp and iat, the
+    /// jti kept (so blacklisting one copy blacklists them all).
+    package func slid(_ sliding: JSONObject, now: Double) throws(JWTError) -> Signed {
+        var claims = sliding
+        let seconds = Int64(now)
+        claims["exp"] = .number(JSONNumber(seconds + Int64(settings.slidingTokenLifetime)))
+        claims["iat"] = .number(JSONNumber(seconds))
+        return try signed(claims)
     }
 
     /// Verifies a token; `type` nil accepts any token type (as /api/token/verify/ does).
     package func verify(_ token: String, type: String?, now: Double) throws(JWTError) -> JSONObject {
         let policy = ClaimsPolicy(
-            leeway: Double(settings.leeway), audience: settings.audience, issuer: settings.issuer, expectedTokenType: type)
+            leeway: Double(settings.leeway), audience: settings.audience?.values, issuer: settings.issuer, expectedTokenType: type,
+            tokenTypeClaim: settings.tokenTypeClaim, tokenIDClaim: settings.jtiClaim)
         return try verifier.verify(token, policy: policy, now: now).claims
     }
 
-    private func claims(type: String, lifetime: Int, now: Double, extra: JSONObject) throws(JWTError) -> JSONObject {
+    /// A verified token's id (JTI_CLAIM); verification requires it.
+    func tokenID(_ claims: JSONObject) -> String {
+        claims[settings.jtiClaim]?.stringValue ?? ""
+    }
+
+    private func claims(type: String, lifetime: Int, now: Double) throws(JWTError) -> JSONObject {
         let seconds = Int64(now)
-        var claims: JSONObject = [
-            "token_type": .string(type), "exp": .number(JSONNumber(seconds + Int64(lifetime))),
-            "iat": .number(JSONNumber(seconds)), "jti": .string(try Self.newTokenID()),
+        return [
+            settings.tokenTypeClaim: .string(type), "exp": .number(JSONNumber(seconds + Int64(lifetime))),
+            "iat": .number(JSONNumber(seconds)), settings.jtiClaim: .string(try Self.newTokenID()),
         ]
-        for (key, value) in extra { claims[key] = value }
-        return claims
     }
 
     /// simplejwt signs a copy with `aud` and `iss` appended when configured.
-    private func sign(_ claims: JSONObject) throws(JWTError) -> String {
-        var claims = claims
-        if let audience = settings.audience { claims["aud"] = .string(audience) }
-        if let issuer = settings.issuer { claims["iss"] = .string(issuer) }
-        return try signer.sign(claims)
+    private func signed(_ claims: JSONObject) throws(JWTError) -> Signed {
+        var payload = claims
+        if let audience = settings.audience { payload["aud"] = audience.claim }
+        if let issuer = settings.issuer { payload["iss"] = .string(issuer) }
+        return Signed(token: try signer.sign(payload), claims: claims)
     }
 
     /// uuid4().hex: 32 lowercase hex digits with the version and variant bits of a v4 UUID.

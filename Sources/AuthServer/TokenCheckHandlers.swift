@@ -12,7 +12,7 @@ extension AuthService {
             send(request, [:])
             return
         }
-        revocations.isRevoked(jti: claims["jti"]?.stringValue ?? "") { [self] result in
+        revocations.isRevoked(jti: authority.tokenID(claims)) { [self] result in
             switch result {
             case .failure(let error): storeFailed(request, error)
             case .success(let revoked): if revoked { send(request, .nonField("Token is blacklisted")) } else { send(request, [:]) }
@@ -23,7 +23,7 @@ extension AuthService {
     /// Revokes a refresh token for good: across restarts and every instance sharing the database.
     func blacklist(_ request: HTTPRequest) throws(APIError) {
         let (token, claims) = try verifiedToken(request, field: "refresh", type: "refresh")
-        revocations.revoke(TokenRecord(claims, token: token, owner: userIDClaim(claims))) { [self] result in
+        revocations.revoke(TokenRecord(claims, jti: authority.tokenID(claims), token: token, owner: userIDClaim(claims))) { [self] result in
             switch result {
             case .failure(let error): storeFailed(request, error)
             case .success(let revokedNow): if revokedNow { send(request, [:]) } else { send(request, .tokenNotValid("Token is blacklisted")) }
@@ -48,14 +48,16 @@ extension AuthService {
 }
 
 extension TokenRecord {
-    /// The record of a verified refresh token (which has a `jti` and an `exp`: the claims
-    /// policy requires both).
-    init(_ claims: JSONObject, token: String, owner: UserIDClaim) {
-        self.init(jti: claims["jti"]?.stringValue ?? "", userID: owner.id, token: token, expiresAt: claims["exp"]?.numberValue?.double ?? 0)
+    /// The record of a verified refresh or sliding token (which has an id and an `exp`: the
+    /// claims policy requires both).
+    init(_ claims: JSONObject, jti: String, token: String, owner: UserIDClaim) {
+        self.init(jti: jti, userID: owner.id, token: token, expiresAt: claims["exp"]?.numberValue?.double ?? 0)
     }
+}
 
-    /// The record of a refresh token authd just signed.
-    init(_ signed: TokenAuthority.Signed, owner: UserIDClaim) {
-        self.init(signed.claims, token: signed.token, owner: owner)
+extension AuthService {
+    /// The record of a token authd just signed.
+    func record(_ signed: TokenAuthority.Signed, owner: UserIDClaim) -> TokenRecord {
+        TokenRecord(signed.claims, jti: authority.tokenID(signed.claims), token: signed.token, owner: owner)
     }
 }

@@ -16,7 +16,7 @@ package enum HarnessKeys {
 
     /// The same, with the checks a deployment may add: an audience, an issuer and a leeway.
     package static let authorityWithAudience = makeAuthority {
-        $0.audience = audience
+        $0.audience = .one(audience)
         $0.issuer = issuer
         $0.leeway = 30
     }

@@ -5,25 +5,32 @@ public import JSON
 public struct ClaimsPolicy: Sendable {
     /// Allowed clock skew for `exp`, `nbf` and `iat`, in seconds.
     public var leeway: Double
-    /// When set, `aud` must be this string or a list containing it. When nil, `aud` is not
-    /// looked at (simplejwt passes `verify_aud=False` without AUDIENCE).
-    public var audience: String?
+    /// When set, `aud` must be one of these strings or a list containing one (PyJWT's rule for an
+    /// audience list). When nil, `aud` is not looked at (simplejwt passes `verify_aud=False`
+    /// without AUDIENCE).
+    public var audience: [String]?
     /// When set, `iss` must equal it. When nil, `iss` is not looked at.
     public var issuer: String?
-    /// When set, `token_type` must be present and equal it ("access", "refresh").
+    /// When set, the token type claim must be present and equal it ("access", "refresh").
     public var expectedTokenType: String?
-    /// Whether `jti` must be present (simplejwt requires it on every token it accepts).
+    /// Whether the token id claim must be present (simplejwt requires it on every token it accepts).
     public var requiresTokenID: Bool
+    /// simplejwt's TOKEN_TYPE_CLAIM and JTI_CLAIM. Errors about them name them by role
+    /// (`token_type`, `jti`), whatever they are called.
+    public var tokenTypeClaim: String
+    public var tokenIDClaim: String
 
     public init(
-        leeway: Double = 0, audience: String? = nil, issuer: String? = nil, expectedTokenType: String? = nil,
-        requiresTokenID: Bool = true
+        leeway: Double = 0, audience: [String]? = nil, issuer: String? = nil, expectedTokenType: String? = nil,
+        requiresTokenID: Bool = true, tokenTypeClaim: String = "token_type", tokenIDClaim: String = "jti"
     ) {
         self.leeway = leeway
         self.audience = audience
         self.issuer = issuer
         self.expectedTokenType = expectedTokenType
         self.requiresTokenID = requiresTokenID
+        self.tokenTypeClaim = tokenTypeClaim
+        self.tokenIDClaim = tokenIDClaim
     }
 
     /// The latest NumericDate accepted: 9999-12-31T23:59:59Z. Larger values are not dates any
@@ -51,9 +58,9 @@ public struct ClaimsPolicy: Sendable {
         if let sub = claims["sub"], sub.stringValue == nil { throw JWTError(.invalidClaim, claim: "sub", "sub is not a string") }
 
         guard expiry != nil else { throw JWTError(.missingClaim, claim: "exp", "exp is required") }
-        if requiresTokenID && claims["jti"] == nil { throw JWTError(.missingClaim, claim: "jti", "jti is required") }
+        if requiresTokenID && claims[tokenIDClaim] == nil { throw JWTError(.missingClaim, claim: "jti", "jti is required") }
         if let expectedTokenType {
-            guard let type = claims["token_type"] else {
+            guard let type = claims[tokenTypeClaim] else {
                 throw JWTError(.missingClaim, claim: "token_type", "token_type is required")
             }
             guard let text = type.stringValue, utf8Equal(text, expectedTokenType) else {
@@ -75,16 +82,17 @@ public struct ClaimsPolicy: Sendable {
         return Double(Int64(seconds))  // in range, as checked above; truncates toward zero
     }
 
-    private static func checkAudience(_ value: JSONValue?, expected: String) throws(JWTError) {
+    private static func checkAudience(_ value: JSONValue?, expected: [String]) throws(JWTError) {
         guard let value else { throw JWTError(.missingClaim, claim: "aud", "aud is required") }
+        func accepted(_ audience: String) -> Bool { expected.contains { utf8Equal(audience, $0) } }
         switch value {
         case .string(let audience):
-            guard utf8Equal(audience, expected) else { throw JWTError(.invalidAudience, "aud differs") }
+            guard accepted(audience) else { throw JWTError(.invalidAudience, "aud differs") }
         case .array(let audiences):
             guard audiences.allSatisfy({ $0.stringValue != nil }) else {
                 throw JWTError(.invalidClaim, claim: "aud", "aud list holds a non-string")
             }
-            guard audiences.contains(where: { $0.stringValue.map { utf8Equal($0, expected) } ?? false }) else {
+            guard audiences.contains(where: { $0.stringValue.map(accepted) ?? false }) else {
                 throw JWTError(.invalidAudience, "aud lacks the audience")
             }
         default:

@@ -90,12 +90,12 @@ for (name, algorithm, spec, count) in [
 print("")
 
 // Django password verification at Django 5.2's default cost.
-let hasher = DjangoPasswordHasher()
-let stored = try hasher.hash("123", salt: "iiTeYeP8pDNAZxlDbSXc1q")
+let hasher = PBKDF2Hasher()
+let stored = try hasher.encode("123", salt: "iiTeYeP8pDNAZxlDbSXc1q")
 let reference = measure(1, rounds: 3) {
     _ = PBKDF2.openSSLReference(password: Array("123".utf8), salt: Array("iiTeYeP8pDNAZxlDbSXc1q".utf8), iterations: 1_000_000, byteCount: 32)
 }
-let djangoVerify = try measure(1, rounds: 3) { _ = try hasher.verify("123", against: stored) }
+let djangoVerify = try measure(1, rounds: 3) { _ = try hasher.verify("123", encoded: stored) }
 row("PKCS5_PBKDF2_HMAC, SHA-256, 1,000,000 it.", reference, "(baseline)")
 row("Django pbkdf2_sha256 verify, 1,000,000 it.", djangoVerify, "\(ratio(reference, djangoVerify)) faster, target >= 3x")
 if reference / djangoVerify < 3 { failures.append("PBKDF2 verify only \(ratio(reference, djangoVerify)) faster (target >= 3x)") }

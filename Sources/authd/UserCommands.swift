@@ -15,12 +15,12 @@ struct User: ParsableCommand {
         @Argument var username: String
         @Option var email = ""
         @Flag(help: "Create the user inactive.") var inactive = false
-        @Option(help: "PBKDF2 iterations (default AUTHD_HASH_ITERATIONS or 1000000).") var iterations: Int?
+        @Option(help: "PBKDF2 iterations, when the preferred hasher is PBKDF2 (default AUTHD_HASH_ITERATIONS or 1000000).") var iterations: Int?
 
         func run() throws {
             try reportingFailures {
                 let password = try readPassword(prompt: "Password for \(username): ")
-                let hash = try hasher(iterations).hash(password)
+                let hash = try hashers(iterations).make(password)
                 try withUsers { users in
                     let created = try users.create(username: username, email: email, passwordHash: hash, active: !inactive)
                     print("created user \(created.username) with id \(created.id)")
@@ -32,12 +32,12 @@ struct User: ParsableCommand {
     struct SetPassword: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "set-password", abstract: "Set a user's password.")
         @Argument var username: String
-        @Option(help: "PBKDF2 iterations (default AUTHD_HASH_ITERATIONS or 1000000).") var iterations: Int?
+        @Option(help: "PBKDF2 iterations, when the preferred hasher is PBKDF2 (default AUTHD_HASH_ITERATIONS or 1000000).") var iterations: Int?
 
         func run() throws {
             try reportingFailures {
                 let password = try readPassword(prompt: "New password for \(username): ")
-                let hash = try hasher(iterations).hash(password)
+                let hash = try hashers(iterations).make(password)
                 try withUsers { try $0.setPassword(username: username, passwordHash: hash) }
                 print("password set for \(username)")
             }
@@ -85,9 +85,19 @@ private func setActive(_ username: String, _ active: Bool) throws {
     }
 }
 
-private func hasher(_ iterations: Int?) -> DjangoPasswordHasher {
-    let configured = iterations ?? currentEnvironment()["AUTHD_HASH_ITERATIONS"].flatMap { Int($0) }
-    return DjangoPasswordHasher(iterations: configured ?? DjangoPasswordHasher.defaultIterations)
+/// The server's hashers (AUTHD_PASSWORD_HASHERS, AUTHD_HASH_ITERATIONS): a new password gets
+/// the hash a login would upgrade it to, made by the preferred one.
+private func hashers(_ iterations: Int?) throws -> PasswordHashers {
+    let environment = currentEnvironment()
+    var algorithms = HasherAlgorithm.djangoDefault
+    if let value = environment["AUTHD_PASSWORD_HASHERS"] {
+        do { algorithms = try Settings.parsePasswordHashers(value) } catch { throw CommandFailure(error.description) }
+    }
+    let configured = iterations ?? environment["AUTHD_HASH_ITERATIONS"].flatMap { Int($0) } ?? PBKDF2Hasher.defaultIterations
+    guard configured >= 1 && configured <= PBKDF2Hasher.maximumIterations else {
+        throw CommandFailure("PBKDF2 iterations must be from 1 to \(PBKDF2Hasher.maximumIterations)")
+    }
+    return PasswordHashers(algorithms, pbkdf2Iterations: configured)
 }
 
 /// Runs `body` on the user model the settings (AUTHD_USER_TABLE, ...) name.

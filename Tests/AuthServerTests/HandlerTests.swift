@@ -21,9 +21,9 @@ final class InMemoryServer: Sendable {
         settings.signingKey = Array("an-in-memory-test-secret-32-bytes!!".utf8)
         settings.hashIterations = 1000
         configure(&settings)
-        let hash = try DjangoPasswordHasher(iterations: 1000).hash("123")
+        let hash = try PBKDF2Hasher(iterations: 1000).encode("123")
         let workers = WorkerPool(threads: 1, queueLimit: 8)
-        let shared = SharedState(settings: settings, authority: try TokenAuthority(settings: settings), workers: workers)
+        let shared = try SharedState(settings: settings, authority: try TokenAuthority(settings: settings), workers: workers)
         let started = Lock<(port: Int, store: LoopBound<InMemoryStore>)?>(nil)
         let deadline = settings.requestDeadline
         loop = LoopThread { loop in

@@ -37,13 +37,16 @@ final class InMemoryStore: UserStore, RevocationStore, StoreHealth {
         answer(accounts[username], then)
     }
 
-    func user(id: UserID, then: @escaping (Result<User?, StoreError>) -> Void) {
+    func user(id: UserID, blacklistedJTI: String?, then: @escaping (Result<User?, StoreError>) -> Void) {
         answer(owner(id).map { User(id: id, username: usernames[id]!, isActive: $0.isActive, tokensNotBefore: tokensNotBefore[id]) }, then)
     }
 
-    func upgradePasswordHash(userID: UserID, from previousHash: String, to newHash: String) {
-        guard let username = usernames[userID], let account = accounts[username], account.passwordHash == previousHash else { return }
-        accounts[username] = LoginAccount(id: userID, passwordHash: newHash, isActive: account.isActive)
+    func upgradePasswordHash(userID: UserID, from previousHash: String, to newHash: String, then: @escaping (Result<Void, StoreError>) -> Void) {
+        guard !isDown else { return then(.failure(.unavailable)) }
+        if let username = usernames[userID], let account = accounts[username], account.passwordHash == previousHash {
+            accounts[username] = LoginAccount(id: userID, passwordHash: newHash, isActive: account.isActive)
+        }
+        then(.success(()))
     }
 
     func recordLogin(userID: UserID) {

@@ -9,6 +9,12 @@ struct MetricsTests {
         HTTPAnswer(method: .POST, path: path, status: status, duration: seconds, requestID: "t")
     }
 
+    /// The route the default paths give `path` (the service matches before it counts).
+    static func route(_ path: String) -> Route? {
+        if case .route(let route) = try! Router(paths: RoutePaths()).match(path) { return route }
+        return nil
+    }
+
     @Test("logins, refreshes and revocations are read off route and status; unknown paths share one label")
     func record() {
         var counts = MetricsCounts()
@@ -16,7 +22,7 @@ struct MetricsTests {
             ("/api/token/", 200), ("/api/token/", 401), ("/api/token/", 400), ("/api/token/refresh/", 200),
             ("/api/token/refresh/", 401), ("/api/token/blacklist/", 200), ("/x", 404), ("/api/token", 301), ("/y", 999),
         ] {
-            counts.record(answer(path, status), revokesOnRotation: true)
+            counts.record(answer(path, status), route: Self.route(path), revokesOnRotation: true)
         }
         #expect(counts.loginsSucceeded == 1 && counts.loginsFailed == 1)
         #expect(counts.refreshesSucceeded == 1 && counts.refreshesRefused == 1)
@@ -29,7 +35,7 @@ struct MetricsTests {
     @Test("loops add up, gauges included")
     func add() {
         var one = MetricsCounts()
-        one.record(answer("/healthz", 200), revokesOnRotation: false)
+        one.record(answer("/healthz", 200), route: Self.route("/healthz"), revokesOnRotation: false)
         one.database.idle = 2
         var total = MetricsCounts()
         total.add(one)
@@ -41,10 +47,10 @@ struct MetricsTests {
     @Test("the histogram is cumulative, ends at +Inf, and leaves out routes never requested")
     func exposition() {
         var counts = MetricsCounts()
-        counts.record(answer("/healthz", 200, seconds: 0.0002), revokesOnRotation: false)
-        counts.record(answer("/healthz", 200, seconds: 0.2), revokesOnRotation: false)
-        counts.record(answer("/healthz", 503, seconds: 20), revokesOnRotation: false)
-        let text = MetricsExposition.render(counts, workerQueueDepth: 3, workerThreads: 2, droppedLogLines: 0)
+        counts.record(answer("/healthz", 200, seconds: 0.0002), route: Self.route("/healthz"), revokesOnRotation: false)
+        counts.record(answer("/healthz", 200, seconds: 0.2), route: Self.route("/healthz"), revokesOnRotation: false)
+        counts.record(answer("/healthz", 503, seconds: 20), route: Self.route("/healthz"), revokesOnRotation: false)
+        let text = MetricsExposition.render(counts, routes: RouteLabel.all(RoutePaths()), workerQueueDepth: 3, workerThreads: 2, droppedLogLines: 0)
         let lines = Set(text.split(separator: "\n").map(String.init))
         #expect(lines.contains(#"authd_http_requests_total{route="/healthz",status="200"} 2"#))
         #expect(lines.contains(#"authd_http_requests_total{route="/healthz",status="503"} 1"#))

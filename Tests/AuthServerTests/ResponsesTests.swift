@@ -77,10 +77,30 @@ struct ResponsesTests {
     }
 
     @Test("known paths route, slashless ones redirect, the rest are 404")
-    func routes() {
-        if case .route(.obtainPair) = Route.match("/api/token/") {} else { Issue.record("obtain") }
-        if case .redirect("/api/token/refresh/") = Route.match("/api/token/refresh") {} else { Issue.record("redirect") }
-        if case .notFound = Route.match("/api/token/x/") {} else { Issue.record("404") }
-        if case .notFound = Route.match("/healthz/") {} else { Issue.record("healthz has no slash") }
+    func routes() throws {
+        let router = try Router(paths: RoutePaths())
+        if case .route(.obtainPair) = router.match("/api/token/") {} else { Issue.record("obtain") }
+        if case .redirect("/api/token/refresh/") = router.match("/api/token/refresh") {} else { Issue.record("redirect") }
+        if case .notFound = router.match("/api/token/x/") {} else { Issue.record("404") }
+        if case .notFound = router.match("/healthz/") {} else { Issue.record("healthz has no slash") }
+    }
+
+    @Test("the token views' paths are settings (djoser's layout), and two views cannot share one")
+    func configuredPaths() throws {
+        var paths = RoutePaths()
+        paths.obtainPair = "/auth/jwt/create/"
+        paths.refresh = "/auth/jwt/refresh/"
+        let router = try Router(paths: paths)
+        if case .route(.obtainPair) = router.match("/auth/jwt/create/") {} else { Issue.record("create") }
+        if case .notFound = router.match("/api/token/") {} else { Issue.record("the default path is gone") }
+        paths.verify = "/auth/jwt/refresh/"
+        #expect(throws: SettingsError.self) { try Router(paths: paths) }
+    }
+
+    @Test("a 401's challenge names the first AUTH_HEADER_TYPES scheme")
+    func challenge() {
+        let reply = APIError.notAuthenticated.response.challenging("JWT")
+        #expect(reply.headers.contains { $0 == ("WWW-Authenticate", #"JWT realm="api""#) })
+        #expect(APIError.notAuthenticated.response.challenging("Bearer").headers.contains { $0.1 == #"Bearer realm="api""# })
     }
 }

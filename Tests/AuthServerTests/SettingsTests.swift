@@ -24,7 +24,7 @@ struct SettingsTests {
             "AUTHD_HASH_ITERATIONS": "1000", "AUTHD_UPDATE_LAST_LOGIN": "yes", "AUTHD_SIGNING_KEY_FILE": "/k",
         ])
         #expect(s.listen == "0.0.0.0:9000" && s.algorithm == .ES256 && s.accessTokenLifetime == 60 && s.refreshTokenLifetime == 120)
-        #expect(s.rotateRefreshTokens && s.blacklistAfterRotation && s.leeway == 5 && s.audience == "api" && s.issuer == "me")
+        #expect(s.rotateRefreshTokens && s.blacklistAfterRotation && s.leeway == 5 && s.audience == .one("api") && s.issuer == "me")
         #expect(s.loopThreads == 3 && s.workerThreads == 4 && s.hashIterations == 1000 && s.updateLastLogin)
         #expect(s.signingKey == Array("file-secret-file-secret-file-secret!!".utf8))
     }

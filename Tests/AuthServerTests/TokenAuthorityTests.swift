@@ -20,7 +20,7 @@ struct TokenAuthorityTests {
 
     @Test("a pair has simplejwt's header and claims in simplejwt's order")
     func pair() throws {
-        let (signed, access) = try authority.pair(userID: UserID(text: "1", isInteger: true), now: 1_694_851_038.7)
+        let (signed, access) = try authority.pair(for: TokenSubject(id: UserID(text: "1", isInteger: true), passwordHash: "x"), now: 1_694_851_038.7)
         let refresh = signed.token
         let header = String(decoding: Base64.decode(String(refresh.split(separator: ".")[0]), alphabet: .url, padded: false)!, as: UTF8.self)
         #expect(header == #"{"alg":"HS256","typ":"JWT"}"#)

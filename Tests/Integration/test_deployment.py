@@ -20,7 +20,8 @@ COMPOSE_SCHEMA = REPO.parent / "shared" / "testdata" / "compose-spec.json"
 
 # Packages of debian:bookworm-slim (Priority: required, or needed by apt) that a Swift binary may
 # link: the runtime stage must not list them, it gets them from its base image.
-BASE_IMAGE_PACKAGES = {"libc6", "libgcc-s1", "libstdc++6", "zlib1g"}
+# libcrypt1 (libxcrypt, for bcrypt) is there because the essential perl-base and login need it.
+BASE_IMAGE_PACKAGES = {"libc6", "libgcc-s1", "libstdc++6", "zlib1g", "libcrypt1"}
 # The Swift runtime, which `--static-swift-stdlib` puts inside the release binary; the debug
 # build links it from the toolchain, where no Debian package owns it.
 SWIFT_RUNTIME = re.compile(r"lib(swift|_?Foundation|dispatch|BlocksRuntime)")

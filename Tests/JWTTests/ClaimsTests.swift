@@ -56,7 +56,7 @@ struct ClaimsTests {
 
     @Test("audience: a string or a list containing it; ignored when not configured")
     func audience() {
-        let policy = ClaimsPolicy(audience: "api")
+        let policy = ClaimsPolicy(audience: ["api"])
         var claims = base
         #expect(kind(claims, policy) == .missingClaim)
         claims["aud"] = .string("api")
@@ -70,6 +70,30 @@ struct ClaimsTests {
         claims["aud"] = .number(JSONNumber(1))
         #expect(kind(claims, policy) == .invalidClaim)
         #expect(kind(claims) == nil, "aud is not looked at without a configured audience")
+    }
+
+    @Test("an audience list (simplejwt's AUDIENCE as a list): a token needs any one of them")
+    func audienceList() {
+        let policy = ClaimsPolicy(audience: ["web", "api"])
+        var claims = base
+        for accepted: JSONValue in [.string("api"), .string("web"), .array([.string("x"), .string("api")])] {
+            claims["aud"] = accepted
+            #expect(kind(claims, policy) == nil, "\(accepted)")
+        }
+        claims["aud"] = .array([.string("x")])
+        #expect(kind(claims, policy) == .invalidAudience)
+    }
+
+    @Test("token type and id claims may have other names (TOKEN_TYPE_CLAIM, JTI_CLAIM)")
+    func claimNames() {
+        let policy = ClaimsPolicy(expectedTokenType: "access", tokenTypeClaim: "typ_", tokenIDClaim: "id_")
+        var claims = base
+        claims["typ_"] = .string("access")
+        #expect(kind(claims, policy) == .missingClaim, "no id_ yet")
+        claims["id_"] = .string("x")
+        #expect(kind(claims, policy) == nil)
+        claims["typ_"] = .string("refresh")
+        #expect(kind(claims, policy) == .wrongTokenType)
     }
 
     @Test("issuer must match exactly when configured")
@@ -87,9 +111,9 @@ struct ClaimsTests {
     func codeUnits() {
         var claims = base
         claims["aud"] = .string("cafe\u{301}")  // e + combining acute: canonically "café"
-        #expect(kind(claims, ClaimsPolicy(audience: "caf\u{e9}")) == .invalidAudience)
+        #expect(kind(claims, ClaimsPolicy(audience: ["caf\u{e9}"])) == .invalidAudience)
         claims["aud"] = .array([.string("cafe\u{301}")])
-        #expect(kind(claims, ClaimsPolicy(audience: "caf\u{e9}")) == .invalidAudience)
+        #expect(kind(claims, ClaimsPolicy(audience: ["caf\u{e9}"])) == .invalidAudience)
         claims["iss"] = .string("\u{212A}")  // KELVIN SIGN, canonically "K"
         #expect(kind(claims, ClaimsPolicy(issuer: "K")) == .invalidIssuer)
     }

@@ -1,6 +1,7 @@
 // The SQL authd runs while serving: one prepared statement per question, one round trip each,
 // each beside the types of its parameters and its answer. Written for the user model the
 // catalog described (table, fields, key type), and simplejwt's blacklist tables.
+import JSON
 import Postgres
 
 /// Prepared on every connection right after it connects. Each request needs at most one of them
@@ -8,7 +9,7 @@ import Postgres
 /// every write gets its own sync point, so it commits or fails on its own.
 struct PostgresStatements {
     let accountByUsername: TypedStatement<String, LoginAccount?>
-    let userByID: TypedStatement<UserID, User?>
+    let userByID: TypedStatement<(id: UserID, blacklistedJTI: String?), User?>
     let refreshStatus: TypedStatement<(jti: String, ownerID: UserID?), RefreshStatus>
     let rotate: TypedStatement<TokenRecord, RefreshStatus>
     let recordIssued: TypedStatement<(token: TokenRecord, issuedAt: Double), Void>
@@ -25,7 +26,8 @@ struct PostgresStatements {
         ]
     }
 
-    init(model: UserModel) {
+    /// `checkRevokeToken`: the protected route also reads the stored hash's MD5 (CHECK_REVOKE_TOKEN).
+    init(model: UserModel, checkRevokeToken: Bool = false) {
         let users = quoted(model.table)
         let id = quoted(model.idField)
         let username = quoted(model.usernameField)
@@ -66,34 +68,50 @@ struct PostgresStatements {
             [token.userID?.text, token.jti, String(token.expiresAt), token.token]
         }
 
+        // AUTHD_TOKEN_CLAIMS, as JSON: the column types become JSON's (text, numbers, booleans).
+        let claimColumns =
+            model.tokenClaims.isEmpty
+            ? "" : ", json_build_object(\(model.tokenClaims.map { "\(literal($0)), \(quoted($0))" }.joined(separator: ", ")))::text AS claims"
+        let hasClaims = !model.tokenClaims.isEmpty
         let usernameMatch = model.caseInsensitiveUsername ? "upper(\(username)::text) = upper($1)" : "\(username) = $1"
         accountByUsername = TypedStatement(
             PreparedStatement(
                 name: "account_by_username",
                 // Two rows at most: a case-insensitive match of two users logs neither in.
-                sql: "SELECT \(id)::text AS id, password, \(isActive) AS is_active FROM \(users) WHERE \(usernameMatch) LIMIT 2",
+                sql: "SELECT \(id)::text AS id, password, \(isActive) AS is_active\(claimColumns) FROM \(users) WHERE \(usernameMatch) LIMIT 2",
                 readOnly: true),
             encode: { [$0] },
             decode: { rows throws(PostgresError) in
                 guard rows.count == 1, let row = rows.row(0) else { return nil }
+                var claims = JSONObject()
+                if hasClaims, let text = try row.text("claims") {
+                    guard case .object(let object)? = try? JSONParser.parse(Array(text.utf8)) else {
+                        throw .unexpectedResult("json_build_object gave no JSON object")
+                    }
+                    claims = object
+                }
                 return LoginAccount(
-                    id: try userID(row), passwordHash: try row.required("password", row.text), isActive: try row.required("is_active", row.bool))
+                    id: try userID(row), passwordHash: try row.required("password", row.text), isActive: try row.required("is_active", row.bool),
+                    claims: claims)
             })
 
         userByID = TypedStatement(
             PreparedStatement(
                 name: "user_by_id",
                 sql: """
-                    SELECT \(id)::text AS id, \(username)::text AS username, \(isActive) AS is_active, \(cutoff(1)) AS tokens_not_before
+                    SELECT \(id)::text AS id, \(username)::text AS username, \(isActive) AS is_active, \(cutoff(1)) AS tokens_not_before,
+                           \(checkRevokeToken ? "upper(md5(password))" : "NULL") AS password_md5,
+                           $2::text IS NOT NULL AND \(blacklisted("$2")) AS token_blacklisted
                     \(userWhere(1))
                     """,
                 readOnly: true),
-            encode: { [$0.text] },
+            encode: { [$0.id.text, $0.blacklistedJTI] },
             decode: { rows throws(PostgresError) in
                 guard let row = rows.row(0) else { return nil }
                 return User(
                     id: try userID(row), username: try row.required("username", row.text), isActive: try row.required("is_active", row.bool),
-                    tokensNotBefore: try row.int64("tokens_not_before"))
+                    tokensNotBefore: try row.int64("tokens_not_before"), passwordMD5: try row.text("password_md5"),
+                    tokenBlacklisted: try row.required("token_blacklisted", row.bool))
             })
 
         refreshStatus = TypedStatement(

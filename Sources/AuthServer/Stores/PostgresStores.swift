@@ -16,13 +16,12 @@ final class PostgresUserStore: UserStore {
         pool.run(statements.accountByUsername, username) { then($0.mapError(StoreError.init)) }
     }
 
-    func user(id: UserID, then: @escaping (Result<User?, StoreError>) -> Void) {
-        pool.run(statements.userByID, id) { then($0.mapError(StoreError.init)) }
+    func user(id: UserID, blacklistedJTI: String?, then: @escaping (Result<User?, StoreError>) -> Void) {
+        pool.run(statements.userByID, (id, blacklistedJTI)) { then($0.mapError(StoreError.init)) }
     }
 
-    func upgradePasswordHash(userID: UserID, from previousHash: String, to newHash: String) {
-        // A failure is logged by the pool; the next login does the same work again.
-        pool.run(statements.upgradePasswordHash, (userID, previousHash, newHash)) { _ in }
+    func upgradePasswordHash(userID: UserID, from previousHash: String, to newHash: String, then: @escaping (Result<Void, StoreError>) -> Void) {
+        pool.run(statements.upgradePasswordHash, (userID, previousHash, newHash)) { then($0.mapError(StoreError.init)) }
     }
 
     func recordLogin(userID: UserID) {

@@ -19,17 +19,19 @@ package struct UserModel: Sendable, Equatable {
     /// False for a model on AbstractBaseUser without the field: every user is then active.
     package let hasIsActive: Bool
     package let caseInsensitiveUsername: Bool
+    /// AUTHD_TOKEN_CLAIMS: columns copied into every token at login.
+    package let tokenClaims: [String]
     /// Columns an INSERT must fill (NOT NULL, no default), for `authd user create`.
     package let requiredColumns: [UserColumn]
 
     /// Django's `auth_user`, as authd's own schema creates it (tests and the in-memory store).
     package static let djangoDefault = UserModel(
         table: "auth_user", usernameField: "username", idField: "id", idType: "bigint", idKind: .integer(maximum: Int64.max),
-        primaryKey: "id", hasIsActive: true, caseInsensitiveUsername: false, requiredColumns: [])
+        primaryKey: "id", hasIsActive: true, caseInsensitiveUsername: false, tokenClaims: [], requiredColumns: [])
 
     package init(
         table: String, usernameField: String, idField: String, idType: String, idKind: UserIDKind, primaryKey: String,
-        hasIsActive: Bool, caseInsensitiveUsername: Bool, requiredColumns: [UserColumn]
+        hasIsActive: Bool, caseInsensitiveUsername: Bool, tokenClaims: [String] = [], requiredColumns: [UserColumn]
     ) {
         self.table = table
         self.usernameField = usernameField
@@ -39,6 +41,7 @@ package struct UserModel: Sendable, Equatable {
         self.primaryKey = primaryKey
         self.hasIsActive = hasIsActive
         self.caseInsensitiveUsername = caseInsensitiveUsername
+        self.tokenClaims = tokenClaims
         self.requiredColumns = requiredColumns
     }
 }
@@ -88,6 +91,7 @@ extension UserModel {
         _ = try column(settings.usernameField, "AUTHD_USERNAME_FIELD")
         _ = try column("password", "Django's AbstractBaseUser field")
         if settings.updateLastLogin { _ = try column("last_login", "AUTHD_UPDATE_LAST_LOGIN") }
+        for claim in settings.tokenClaims { _ = try column(claim, "AUTHD_TOKEN_CLAIMS") }
         let kind: UserIDKind
         switch id.baseType {
         case "int2": kind = .integer(maximum: Int64(Int16.max))
@@ -104,11 +108,16 @@ extension UserModel {
         return UserModel(
             table: table, usernameField: settings.usernameField, idField: id.name, idType: id.type, idKind: kind,
             primaryKey: primaryKey.name, hasIsActive: byName["is_active"] != nil, caseInsensitiveUsername: settings.usernameCaseInsensitive,
-            requiredColumns: columns.compactMap { row in
+            tokenClaims: settings.tokenClaims, requiredColumns: columns.compactMap { row in
                 let column = byName[row[0] ?? ""]
                 return column.flatMap { $0.required ? UserColumn(name: $0.name, type: $0.baseType) : nil }
             })
     }
+}
+
+/// `text` as an SQL string literal.
+func literal(_ text: String) -> String {
+    "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
 }
 
 /// `name` as an SQL identifier: quoted, so any table or column name Django made works.

@@ -1,4 +1,5 @@
 // Where users come from: the interface the handlers see, whatever table or cache is behind it.
+import JSON
 
 /// What a login needs of a user.
 struct LoginAccount: Sendable, Equatable {
@@ -6,6 +7,8 @@ struct LoginAccount: Sendable, Equatable {
     /// Django's encoded hash (`pbkdf2_sha256$...`), or an unusable one.
     let passwordHash: String
     let isActive: Bool
+    /// AUTHD_TOKEN_CLAIMS: the user's columns to copy into tokens, by name.
+    var claims: JSONObject = [:]
 }
 
 /// What the protected route needs of a user.
@@ -15,6 +18,11 @@ struct User: Sendable, Equatable {
     let isActive: Bool
     /// Tokens issued (`iat`) before this second are refused: the user logged out everywhere.
     var tokensNotBefore: Int64? = nil
+    /// With CHECK_REVOKE_TOKEN: the upper-case hex MD5 of the stored hash, which the token's
+    /// revoke claim must equal.
+    var passwordMD5: String? = nil
+    /// A sliding token's jti was asked about: it is blacklisted.
+    var tokenBlacklisted = false
 }
 
 /// Why a store could not answer: the handler answers 503, the client retries. (What went wrong
@@ -30,12 +38,13 @@ protocol UserStore: AnyObject {
     /// ModelBackend, unless AUTHD_USERNAME_CASE_INSENSITIVE), or nil.
     func account(username: String, then: @escaping (Result<LoginAccount?, StoreError>) -> Void)
 
-    /// The user with id `id`, or nil.
-    func user(id: UserID, then: @escaping (Result<User?, StoreError>) -> Void)
+    /// The user with id `id`, or nil; with `blacklistedJTI`, whether that token is blacklisted
+    /// (a sliding token authenticating), in the same step.
+    func user(id: UserID, blacklistedJTI: String?, then: @escaping (Result<User?, StoreError>) -> Void)
 
     /// Stores `newHash` (the same password, hashed as configured now) unless the password
-    /// changed since `previousHash` was read. Bookkeeping: nobody waits for it.
-    func upgradePasswordHash(userID: UserID, from previousHash: String, to newHash: String)
+    /// changed since `previousHash` was read.
+    func upgradePasswordHash(userID: UserID, from previousHash: String, to newHash: String, then: @escaping (Result<Void, StoreError>) -> Void)
 
     /// Sets `last_login` to now. Bookkeeping: nobody waits for it.
     func recordLogin(userID: UserID)
