@@ -181,6 +181,13 @@ final class AuthService {
         send(request, .unavailable("Service temporarily unavailable, please retry."))
     }
 
+    /// A rotated refresh token came back: its family is blacklisted (RFC 9700 §4.14.2). Counted,
+    /// and logged with the user, for whoever investigates a stolen token.
+    func noteReuse(of owner: UserIDClaim) {
+        counts.refreshReuses += 1
+        Log.write(.warning, "refresh token reused: its family is revoked", [("user_id", .text(owner.id?.text ?? "-"))])
+    }
+
     /// Runs CPU-heavy `work` on the worker pool and `then` back on this loop; 503 when the pool's
     /// queue is full (a login storm gets fast refusals instead of a growing backlog).
     func offload<Result: Sendable>(_ request: HTTPRequest, _ work: @escaping @Sendable () -> Result, then: @escaping (Result) -> Void) {

@@ -18,6 +18,9 @@ package struct Settings: Sendable {
     package var refreshTokenLifetime: Int = 86_400
     package var rotateRefreshTokens = false
     package var blacklistAfterRotation = false
+    /// Seconds after a rotation during which presenting the rotated token again hands out the
+    /// same successor instead of revoking the family (0: never, simplejwt's behaviour).
+    package var refreshReuseInterval = 0
     /// Seconds of clock skew allowed on exp, nbf and iat.
     package var leeway: Int = 0
     package var audience: Audience?
@@ -117,6 +120,9 @@ extension Settings {
         .integer("AUTHD_REFRESH_TOKEN_LIFETIME", "seconds (default 86400)", \.refreshTokenLifetime, maximum: tenYears),
         .flag("AUTHD_ROTATE_REFRESH_TOKENS", "true: refresh returns a new refresh token too", \.rotateRefreshTokens),
         .flag("AUTHD_BLACKLIST_AFTER_ROTATION", "true: a rotated refresh token is revoked", \.blacklistAfterRotation),
+        .integer(
+            "AUTHD_REFRESH_REUSE_INTERVAL", "seconds a rotated refresh token may be presented again for the same successor (default 0)",
+            \.refreshReuseInterval, minimum: 0, maximum: 3600),
         .integer("AUTHD_LEEWAY", "seconds of clock skew allowed (default 0)", \.leeway, minimum: 0, maximum: tenYears),
         SettingVariable(name: "AUTHD_AUDIENCE", help: "aud claim to issue and require: a string, or a JSON list of strings (default none)") {
             settings, value throws(SettingsError) in settings.audience = try Audience(setting: value)

@@ -44,8 +44,8 @@ final class PostgresRevocationStore: RevocationStore {
         self.statements = statements
     }
 
-    func recordIssued(_ token: TokenRecord, at issuedAt: Double, then: @escaping (Result<Void, StoreError>) -> Void) {
-        pool.run(statements.recordIssued, (token, issuedAt)) { then($0.mapError(StoreError.init)) }
+    func recordIssued(_ token: TokenRecord, parent: String?, at issuedAt: Double, then: @escaping (Result<Void, StoreError>) -> Void) {
+        pool.run(statements.recordIssued, (token, parent, issuedAt)) { then($0.mapError(StoreError.init)) }
     }
 
     func isRevoked(jti: String, then: @escaping (Result<Bool, StoreError>) -> Void) {
@@ -60,8 +60,8 @@ final class PostgresRevocationStore: RevocationStore {
         pool.run(statements.refreshStatus, (jti, ownerID)) { then($0.mapError(StoreError.init)) }
     }
 
-    func rotate(_ token: TokenRecord, then: @escaping (Result<RefreshStatus, StoreError>) -> Void) {
-        pool.run(statements.rotate, token) { then($0.mapError(StoreError.init)) }
+    func rotate(_ rotation: Rotation, then: @escaping (Result<RefreshStatus, StoreError>) -> Void) {
+        pool.run(statements.rotate, rotation) { then($0.mapError(StoreError.init)) }
     }
 }
 
