@@ -102,7 +102,7 @@ final class AuthService {
         }
         guard route.allowedMethods.contains(method) else {
             let refusal = APIError.methodNotAllowed(method: method, allowed: route.allowedMethods)
-            if route == .currentUser || route == .revokeAll {
+            if route == .currentUser || route == .revokeAll || route == .changePassword {
                 // DRF authenticates before it looks up the handler: without valid credentials
                 // the answer is the 401, and only an authenticated client learns about the 405.
                 do {
@@ -125,6 +125,7 @@ final class AuthService {
             case .blacklist: try blacklist(request)
             case .revokeAll: try revokeAll(request)
             case .currentUser: try currentUser(request)
+            case .changePassword: try changePassword(request)
             case .health: request.respond(status: 200, json: #"{"status":"ok"}"#)
             case .readiness:
                 if health.isReady {

@@ -55,6 +55,8 @@ package struct Settings: Sendable {
     /// Django's PASSWORD_HASHERS: the first makes new hashes, the others are still accepted.
     package var passwordHashers: [HasherAlgorithm] = HasherAlgorithm.djangoDefault
     package var updateLastLogin = false
+    /// MinimumLengthValidator's min_length for POST /api/users/me/password/.
+    package var passwordMinimumLength = 8
     /// The Django user model's table and fields (AUTH_USER_MODEL's db_table, USERNAME_FIELD,
     /// simplejwt's USER_ID_FIELD and USER_ID_CLAIM).
     package var userTable = "auth_user"
@@ -156,6 +158,7 @@ extension Settings {
             name: "AUTHD_PASSWORD_HASHERS",
             help: "Django's PASSWORD_HASHERS, comma-separated, the first preferred (default Django 5.2's: pbkdf2_sha256,pbkdf2_sha1,argon2,bcrypt_sha256,scrypt)"
         ) { s, v throws(SettingsError) in s.passwordHashers = try parsePasswordHashers(v) },
+        .integer("AUTHD_PASSWORD_MIN_LENGTH", "shortest new password accepted by /api/users/me/password/ (default 8)", \.passwordMinimumLength, maximum: 4096),
         .flag("AUTHD_UPDATE_LAST_LOGIN", "true: record last_login on each login", \.updateLastLogin),
         .identifier("AUTHD_USER_TABLE", "the user model's table (default auth_user)", \.userTable),
         .identifier("AUTHD_USERNAME_FIELD", "the column users log in with, and the login body's field (default username)", \.usernameField),

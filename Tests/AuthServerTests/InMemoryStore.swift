@@ -52,6 +52,20 @@ final class InMemoryStore: UserStore, RevocationStore, StoreHealth {
         then(.success(()))
     }
 
+    func credentials(id: UserID, then: @escaping (Result<LoginAccount?, StoreError>) -> Void) {
+        answer(owner(id), then)
+    }
+
+    func changePassword(_ change: PasswordChange, then: @escaping (Result<Bool, StoreError>) -> Void) {
+        guard !isDown else { return then(.failure(.unavailable)) }
+        guard let username = usernames[change.userID], let account = accounts[username], account.passwordHash == change.previousHash else {
+            return then(.success(false))
+        }
+        accounts[username] = LoginAccount(id: change.userID, passwordHash: change.newHash, isActive: account.isActive)
+        tokensNotBefore[change.userID] = max(tokensNotBefore[change.userID] ?? change.notBefore, change.notBefore)
+        then(.success(true))
+    }
+
     func recordLogin(userID: UserID) {
         recordedLogins.append(userID)
     }

@@ -18,11 +18,14 @@ struct PostgresStatements {
     let recordLogin: TypedStatement<UserID, Void>
     let upgradePasswordHash: TypedStatement<(userID: UserID, previousHash: String, newHash: String), Void>
     let revokeAllTokens: TypedStatement<(userID: UserID, notBefore: Int64), Void>
+    let credentialsByID: TypedStatement<UserID, LoginAccount?>
+    let changePassword: TypedStatement<PasswordChange, Bool>
 
     var all: [PreparedStatement] {
         [
             accountByUsername.prepared, userByID.prepared, refreshStatus.prepared, rotate.prepared, recordIssued.prepared,
             isRevoked.prepared, revoke.prepared, recordLogin.prepared, upgradePasswordHash.prepared, revokeAllTokens.prepared,
+            credentialsByID.prepared, changePassword.prepared,
         ]
     }
 
@@ -74,14 +77,7 @@ struct PostgresStatements {
             ? "" : ", json_build_object(\(model.tokenClaims.map { "\(literal($0)), \(quoted($0))" }.joined(separator: ", ")))::text AS claims"
         let hasClaims = !model.tokenClaims.isEmpty
         let usernameMatch = model.caseInsensitiveUsername ? "upper(\(username)::text) = upper($1)" : "\(username) = $1"
-        accountByUsername = TypedStatement(
-            PreparedStatement(
-                name: "account_by_username",
-                // Two rows at most: a case-insensitive match of two users logs neither in.
-                sql: "SELECT \(id)::text AS id, password, \(isActive) AS is_active\(claimColumns) FROM \(users) WHERE \(usernameMatch) LIMIT 2",
-                readOnly: true),
-            encode: { [$0] },
-            decode: { rows throws(PostgresError) in
+        let account: @Sendable (PostgresRows) throws(PostgresError) -> LoginAccount? = { rows throws(PostgresError) in
                 guard rows.count == 1, let row = rows.row(0) else { return nil }
                 var claims = JSONObject()
                 if hasClaims, let text = try row.text("claims") {
@@ -93,6 +89,45 @@ struct PostgresStatements {
                 return LoginAccount(
                     id: try userID(row), passwordHash: try row.required("password", row.text), isActive: try row.required("is_active", row.bool),
                     claims: claims)
+        }
+        let accountColumns = "\(id)::text AS id, password, \(isActive) AS is_active\(claimColumns)"
+        accountByUsername = TypedStatement(
+            PreparedStatement(
+                name: "account_by_username",
+                // Two rows at most: a case-insensitive match of two users logs neither in.
+                sql: "SELECT \(accountColumns) FROM \(users) WHERE \(usernameMatch) LIMIT 2", readOnly: true),
+            encode: { [$0] }, decode: account)
+
+        credentialsByID = TypedStatement(
+            PreparedStatement(name: "credentials_by_id", sql: "SELECT \(accountColumns) \(userWhere(1))", readOnly: true),
+            encode: { [$0.text] }, decode: account)
+
+        // The new hash (only over the one the old password was checked against), every refresh
+        // token of the user blacklisted where Django sees it too, and the cut-off for the rest.
+        changePassword = TypedStatement(
+            PreparedStatement(
+                name: "change_password",
+                sql: """
+                    WITH changed AS (
+                             UPDATE \(users) SET password = $3 WHERE \(id) = \(idParameter(1)) AND password = $2
+                             RETURNING \(quoted(model.primaryKey)) AS pk),
+                         revoked AS (
+                             INSERT INTO token_blacklist_blacklistedtoken (token_id, blacklisted_at)
+                             SELECT o.id, now() FROM token_blacklist_outstandingtoken o JOIN changed c ON o.user_id = c.pk
+                             WHERE o.expires_at > now()
+                             ON CONFLICT (token_id) DO NOTHING
+                             RETURNING 1),
+                         cutoff AS (
+                             INSERT INTO authd_token_cutoff (user_id, not_before)
+                             SELECT (\(idParameter(1)))::text, to_timestamp($4::bigint) FROM changed
+                             ON CONFLICT (user_id) DO UPDATE SET not_before = greatest(authd_token_cutoff.not_before, excluded.not_before)
+                             RETURNING 1)
+                    SELECT EXISTS (SELECT 1 FROM changed) AS changed
+                    """),
+            encode: { [$0.userID.text, $0.previousHash, $0.newHash, String($0.notBefore)] },
+            decode: { rows throws(PostgresError) in
+                let row = try Self.singleRow(rows)
+                return try row.required("changed", row.bool)
             })
 
         userByID = TypedStatement(

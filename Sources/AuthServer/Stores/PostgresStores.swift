@@ -28,6 +28,14 @@ final class PostgresUserStore: UserStore {
         pool.run(statements.recordLogin, userID) { _ in }
     }
 
+    func credentials(id: UserID, then: @escaping (Result<LoginAccount?, StoreError>) -> Void) {
+        pool.run(statements.credentialsByID, id) { then($0.mapError(StoreError.init)) }
+    }
+
+    func changePassword(_ change: PasswordChange, then: @escaping (Result<Bool, StoreError>) -> Void) {
+        pool.run(statements.changePassword, change) { then($0.mapError(StoreError.init)) }
+    }
+
     func revokeAllTokens(userID: UserID, notBefore: Int64, then: @escaping (Result<Void, StoreError>) -> Void) {
         pool.run(statements.revokeAllTokens, (userID, notBefore)) { then($0.mapError(StoreError.init)) }
     }
