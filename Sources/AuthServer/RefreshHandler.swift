@@ -4,8 +4,10 @@ import JSON
 import JWT
 
 extension AuthService {
+    /// The token comes from the body or, when the body has none, from the refresh cookie.
     func refresh(_ request: HTTPRequest) throws(APIError) {
-        let (token, claims) = try verifiedToken(request, field: "refresh", type: "refresh")
+        let token = try refreshToken(request).token
+        let claims = try verified(token, type: "refresh")
         // simplejwt skips the user check when user_id is falsy; an id no user can have is
         // "no active account" here (simplejwt answers 500).
         let checksUser = !UserIDClaim.isFalsy(claims, claim: settings.userIDClaim)
@@ -60,7 +62,10 @@ extension AuthService {
             revocations.recordIssued(record(rotated, owner: userIDClaim(rotated.claims)), at: now) { [self] result in
                 switch result {
                 case .failure(let error): storeFailed(request, error)
-                case .success: send(request, ["access": .string(issued.access), "refresh": .string(rotated.token)])
+                case .success:
+                    send(
+                        request, refreshAnswerBody(["access": .string(issued.access), "refresh": .string(rotated.token)]),
+                        headers: settingRefreshCookie(rotated.token))
                 }
             }
         }
