@@ -122,13 +122,16 @@ package struct CORSPolicy: Sendable {
 
 /// One CORS_ALLOWED_ORIGIN_REGEXES entry.
 package struct OriginPattern: @unchecked Sendable {
-    // Regex is immutable once made and matching does not mutate it: safe to share across loops.
+    // Shared read-only by every loop. A Regex compiles its matching program lazily, on first
+    // use; that first match is made here, at start-up, so the loops only ever read it.
+    // The patterns are the operator's: a pattern that backtracks badly is theirs to avoid.
     private let regex: Regex<AnyRegexOutput>
     package let source: String
 
     package init(_ source: String) throws(SettingsError) {
         do {
             regex = try Regex(source)
+            _ = try regex.prefixMatch(in: "https://example.com")
         } catch {
             throw SettingsError("AUTHD_CORS_ALLOWED_ORIGIN_REGEXES: \"\(source)\" is not a regular expression")
         }
