@@ -81,6 +81,7 @@ final class AuthService {
     }
 
     func handle(_ request: HTTPRequest) {
+        if answerCrossOrigin(request) { return }
         switch shared.router.match(request.path) {
         case .notFound:
             send(request, .notFound)
@@ -95,6 +96,12 @@ final class AuthService {
 
     private func dispatch(_ route: Route, _ request: HTTPRequest) {
         let method = request.method.rawValue
+        do {
+            try checkOrigin(request)
+        } catch {
+            send(request, error)
+            return
+        }
         // Only where Allow lists it (the DRF views); /healthz and the like answer OPTIONS 405.
         if method == "OPTIONS" && route.allowedMethods.contains("OPTIONS") {
             request.respond(status: 200, headers: [("Allow", route.allowedMethods.joined(separator: ", "))], json: "{}")
@@ -148,12 +155,14 @@ final class AuthService {
         }
     }
 
-    func send(_ request: HTTPRequest, _ error: APIError) {
-        request.respond(error.response.challenging(settings.authHeaderTypes[0]))
+    func send(_ request: HTTPRequest, _ error: APIError, headers: [(String, String)] = []) {
+        var reply = error.response.challenging(settings.authHeaderTypes[0])
+        reply.headers += headers
+        request.respond(reply)
     }
 
-    func send(_ request: HTTPRequest, _ object: JSONObject) {
-        request.respond(status: 200, body: JSONValue.object(object).serialized())
+    func send(_ request: HTTPRequest, _ object: JSONObject, headers: [(String, String)] = []) {
+        request.respond(status: 200, headers: headers, body: JSONValue.object(object).serialized())
     }
 
     /// The request body's fields, as DRF would parse them.
@@ -170,8 +179,13 @@ final class AuthService {
     /// Every refusal is simplejwt's 401 token_not_valid with its message.
     func verifiedToken(_ request: HTTPRequest, field: String, type: String?) throws(APIError) -> (token: String, claims: JSONObject) {
         let token = try data(of: request).charFields([field])[0]
+        return (token, try verified(token, type: type))
+    }
+
+    /// `token`'s claims, verified as `verifiedToken` does.
+    func verified(_ token: String, type: String?) throws(APIError) -> JSONObject {
         do {
-            return (token, try authority.verify(token, type: type, now: loop.now))
+            return try authority.verify(token, type: type, now: loop.now)
         } catch {
             throw APIError.tokenNotValid(APIError.tokenMessage(error))
         }

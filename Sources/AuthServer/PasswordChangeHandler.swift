@@ -80,7 +80,10 @@ extension AuthService {
                     revocations.recordIssued(record(refresh, owner: .id(account.id)), parent: nil, at: issuedAt) { [self] result in
                         switch result {
                         case .failure(let error): storeFailed(request, error)
-                        case .success: send(request, ["refresh": .string(refresh.token), "access": .string(access)])
+                        case .success:
+                            send(
+                                request, refreshAnswerBody(["refresh": .string(refresh.token), "access": .string(access)]),
+                                headers: settingRefreshCookie(refresh.token))
                         }
                     }
                 }

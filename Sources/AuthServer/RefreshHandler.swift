@@ -7,8 +7,10 @@ extension AuthService {
     /// Tokens a refresh hands out: a new access token, and with rotation the successor.
     typealias Refreshed = (access: String, rotated: TokenAuthority.Signed?)
 
+    /// The token comes from the body or, when the body has none, from the refresh cookie.
     func refresh(_ request: HTTPRequest) throws(APIError) {
-        let (token, claims) = try verifiedToken(request, field: "refresh", type: "refresh")
+        let token = try refreshToken(request).token
+        let claims = try verified(token, type: "refresh")
         // simplejwt skips the user check when user_id is falsy; an id no user can have is
         // "no active account" here (simplejwt answers 500).
         let checksUser = !UserIDClaim.isFalsy(claims, claim: settings.userIDClaim)
@@ -52,10 +54,10 @@ extension AuthService {
                     } else if checksUser && status.ownerActive != true {
                         send(request, .noActiveAccountForToken)
                     } else if status.revokedNow {
-                        send(request, ["access": .string(refreshed.access), "refresh": .string(successor.token)])
+                        sendRotated(request, access: refreshed.access, refresh: successor.token)
                     } else if let retry = status.retryToken {
                         // Rotated moments ago (AUTHD_REFRESH_REUSE_INTERVAL): the same successor again.
-                        send(request, ["access": .string(refreshed.access), "refresh": .string(retry)])
+                        sendRotated(request, access: refreshed.access, refresh: retry)
                     } else {
                         // Revoked by a concurrent refresh between our snapshot and our insert.
                         send(request, .tokenNotValid("Token is blacklisted"))
@@ -93,9 +95,15 @@ extension AuthService {
         revocations.recordIssued(record(rotated, owner: userIDClaim(rotated.claims)), parent: parent, at: loop.now) { [self] result in
             switch result {
             case .failure(let error): storeFailed(request, error)
-            case .success: send(request, ["access": .string(refreshed.access), "refresh": .string(rotated.token)])
+            case .success: sendRotated(request, access: refreshed.access, refresh: rotated.token)
             }
         }
+    }
+
+    /// A rotation's answer: the pair in the body (unless AUTHD_REFRESH_COOKIE_IN_BODY is off) and
+    /// the new refresh token in the cookie when cookies are on.
+    private func sendRotated(_ request: HTTPRequest, access: String, refresh: String) {
+        send(request, refreshAnswerBody(["access": .string(access), "refresh": .string(refresh)]), headers: settingRefreshCookie(refresh))
     }
 
     /// POST /api/token/sliding/refresh/ (TokenRefreshSlidingView): a sliding token, not
