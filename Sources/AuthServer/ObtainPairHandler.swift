@@ -132,13 +132,20 @@ extension AuthService {
         }
     }
 
-    /// The answer, then the throttle's bookkeeping: a refusal (wrong password, unknown or
-    /// inactive user alike) counts as a failure; tokens granted forget the pair's failures.
+    /// The answer, and the throttle's bookkeeping. A refusal (wrong password, unknown or
+    /// inactive user alike) is counted before it is sent: otherwise a client's next attempt,
+    /// sent the moment this answer arrives, could be checked before the failure is stored (one
+    /// round trip more on a path that has just spent a hash; a granted login also writes before
+    /// its answer, so both take the same time). Tokens granted forget the pair's failures, after
+    /// the answer.
     private func answer(_ request: HTTPRequest, _ outcome: LoginOutcome, attempt: LoginAttempt?) {
         switch outcome {
         case .refused:
-            send(request, .noActiveAccount)
-            if let attempt { throttle?.recordFailure(attempt) }
+            if let attempt, let throttle {
+                throttle.recordFailure(attempt) { [self] in send(request, .noActiveAccount) }
+            } else {
+                send(request, .noActiveAccount)
+            }
         case .failed:
             send(request, .unavailable("Token signing failed, please retry."))
         case .granted(let recorded, let body, let userID, _):

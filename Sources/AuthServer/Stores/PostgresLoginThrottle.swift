@@ -1,5 +1,5 @@
 // The login throttle in PostgreSQL (sql/0004_login_throttle.sql): one read before a login's hash,
-// one write after its answer, through the loop's pool. Every instance on the database shares it.
+// one write after it, through the loop's pool. Every instance on the database shares it.
 import Postgres
 
 /// The throttle's statements, written for the configured limits (they are constants of the SQL).
@@ -15,26 +15,31 @@ struct LoginThrottleStatements {
         let user = "sha256(convert_to(\(caseInsensitiveUsername ? "upper($1::text)" : "$1::text"), 'UTF8'))"
         let pair = "user_key = \(user) AND address = $2::text"
         func interval(_ seconds: Int) -> String { "'\(seconds) seconds'::interval" }
+        // The clock when the check runs: now() is when the transaction began, which in a
+        // pipeline can be before a failure another connection has since recorded. As an
+        // InitPlan's value (evaluated once) the indexes still serve the comparisons.
+        let now = "(SELECT now FROM clock)"
         // Seconds until the failures matching `condition` are fewer than the limit again: the
         // count-th newest failure within the window leaves it then (a sliding window, exact).
         // NULL when there are fewer. Reads at most `count` index entries.
         func wait(_ rate: ThrottleRate?, _ condition: String) -> String {
             guard let rate else { return "NULL::float8" }
             return """
-                extract(epoch FROM (SELECT at FROM authd_login_failure WHERE \(condition) AND at > now() - \(interval(rate.seconds))
-                                    ORDER BY at DESC OFFSET \(rate.count - 1) LIMIT 1) + \(interval(rate.seconds)) - now())::float8
+                extract(epoch FROM (SELECT at FROM authd_login_failure WHERE \(condition) AND at > \(now) - \(interval(rate.seconds))
+                                    ORDER BY at DESC OFFSET \(rate.count - 1) LIMIT 1) + \(interval(rate.seconds)) - \(now))::float8
                 """
         }
         let known =
             limits.knownFor > 0
-            ? "EXISTS (SELECT 1 FROM authd_login_known WHERE \(pair) AND last_success > now() - \(interval(limits.knownFor)))" : "false"
+            ? "EXISTS (SELECT 1 FROM authd_login_known WHERE \(pair) AND last_success > \(now) - \(interval(limits.knownFor)))" : "false"
         let parameters: @Sendable (LoginAttempt) -> [String?] = { [$0.username, $0.address] }
 
         check = TypedStatement(
             PreparedStatement(
                 name: "login_throttle_check",
                 sql: """
-                    WITH pair AS (SELECT \(known) AS known)
+                    WITH clock AS MATERIALIZED (SELECT clock_timestamp() AS now),
+                         pair AS (SELECT \(known) AS known)
                     SELECT \(wait(limits.pair, pair)) AS pair_wait,
                            CASE WHEN (SELECT known FROM pair) THEN NULL ELSE \(wait(limits.address, "address = $2::text")) END AS address_wait,
                            CASE WHEN (SELECT known FROM pair) THEN NULL ELSE \(wait(limits.user, "user_key = \(user)")) END AS user_wait
@@ -62,7 +67,7 @@ struct LoginThrottleStatements {
                         DELETE FROM authd_login_failure WHERE ctid = ANY (ARRAY(
                             SELECT ctid FROM authd_login_failure WHERE at < now() - \(interval(limits.retention))
                             LIMIT 16 FOR UPDATE SKIP LOCKED)))
-                    INSERT INTO authd_login_failure (user_key, address, at) VALUES (\(user), $2::text, now())
+                    INSERT INTO authd_login_failure (user_key, address, at) VALUES (\(user), $2::text, clock_timestamp())
                     """),
             encode: parameters, decode: { _ in })
 
@@ -79,7 +84,7 @@ struct LoginThrottleStatements {
                              DELETE FROM authd_login_known WHERE ctid = ANY (ARRAY(
                                  SELECT ctid FROM authd_login_known WHERE last_success < now() - \(interval(limits.knownFor))
                                  LIMIT 16 FOR UPDATE SKIP LOCKED)))
-                    INSERT INTO authd_login_known (user_key, address, last_success) VALUES (\(user), $2::text, now())
+                    INSERT INTO authd_login_known (user_key, address, last_success) VALUES (\(user), $2::text, clock_timestamp())
                     ON CONFLICT (user_key, address) DO UPDATE SET last_success = excluded.last_success
                     """ : forget),
             encode: parameters, decode: { _ in })
@@ -100,8 +105,8 @@ final class PostgresLoginThrottleStore: LoginThrottleStore {
         pool.run(statements.check, attempt) { then($0.mapError(StoreError.init)) }
     }
 
-    func recordFailure(_ attempt: LoginAttempt) {
-        pool.run(statements.recordFailure, attempt) { _ in }
+    func recordFailure(_ attempt: LoginAttempt, then: @escaping () -> Void) {
+        pool.run(statements.recordFailure, attempt) { _ in then() }
     }
 
     func recordSuccess(_ attempt: LoginAttempt) {
