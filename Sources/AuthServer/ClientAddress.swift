@@ -120,12 +120,14 @@ package struct AddressRange: Sendable, Equatable, CustomStringConvertible {
     package init?<Text: StringProtocol>(_ text: Text) {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard let address = IPAddress(parts[0]) else { return nil }
-        let bits = address.bytes.count * 8
-        var length = bits
+        // As written: an IPv4-mapped network (`::ffff:10.0.0.0/104`) has 128 bits, and is its
+        // IPv4 network (`10.0.0.0/8`).
+        let mapped = parts[0].contains(":") && address.isIPv4
+        let bits = mapped ? 128 : address.bytes.count * 8
+        var length = address.bytes.count * 8
         if parts.count == 2 {
             guard parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(parts[1]), (0...bits).contains(value) else { return nil }
-            // An IPv4-mapped network (`::ffff:10.0.0.0/104`) is its IPv4 network.
-            length = value - (parts[0].contains(":") && address.isIPv4 ? 96 : 0)
+            length = value - (mapped ? 96 : 0)
             guard length >= 0 else { return nil }
         }
         network = address
