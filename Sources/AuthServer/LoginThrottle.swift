@@ -77,7 +77,7 @@ struct ThrottleVerdict: Sendable, Equatable {
 }
 
 /// One login attempt as the throttle keys it: the username as sent, and the client's address.
-struct LoginAttempt: Sendable {
+struct LoginAttempt: Sendable, Equatable {
     let username: String
     let address: String
 }
