@@ -1,4 +1,4 @@
-// The login throttle in PostgreSQL (sql/0004_login_throttle.sql): one read before a login's hash,
+// The login throttle in PostgreSQL (sql/0005_login_throttle.sql): one read before a login's hash,
 // one write after it, through the loop's pool. Every instance on the database shares it.
 import Postgres
 
