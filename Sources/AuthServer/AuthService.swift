@@ -112,7 +112,7 @@ final class AuthService {
         }
         guard route.allowedMethods.contains(method) else {
             let refusal = APIError.methodNotAllowed(method: method, allowed: route.allowedMethods)
-            if route == .currentUser || route == .revokeAll || route == .changePassword {
+            if [.currentUser, .revokeAll, .changePassword, .sessions, .session].contains(route) {
                 // DRF authenticates before it looks up the handler: without valid credentials
                 // the answer is the 401, and only an authenticated client learns about the 405.
                 do {
@@ -136,6 +136,8 @@ final class AuthService {
             case .revokeAll: try revokeAll(request)
             case .currentUser: try currentUser(request)
             case .changePassword: try changePassword(request)
+            case .sessions: try listSessions(request)
+            case .session: try endSession(request)
             case .health: request.respond(status: 200, json: #"{"status":"ok"}"#)
             case .readiness:
                 if health.isReady {

@@ -14,7 +14,7 @@ extension AuthService {
     /// AUTH_TOKEN_CLASSES, then its user, read from PostgreSQL on every request so that a
     /// deactivation takes effect at once. Calls `then` with the active user; answers the request
     /// itself on any failure.
-    func authenticate(_ request: HTTPRequest, then: @escaping ((id: UserID, username: String)) -> Void) throws(APIError) {
+    func authenticate(_ request: HTTPRequest, then: @escaping (Caller) -> Void) throws(APIError) {
         let token = try AuthorizationHeader.bearerToken(request.header(settings.authHeaderName), types: settings.authHeaderTypes)
         // get_validated_token: the first class the token is valid for; each refusal is reported.
         var refusals: [TokenClassRefusal] = []
@@ -59,7 +59,7 @@ extension AuthService {
     /// get_user's checks, then authd's logout-everywhere cut-off.
     private func check(
         _ user: User, _ claims: JSONObject, tokenClass: TokenClass, _ request: HTTPRequest,
-        then: @escaping ((id: UserID, username: String)) -> Void
+        then: @escaping (Caller) -> Void
     ) {
         if !user.isActive {
             send(request, .userInactive)
@@ -69,9 +69,16 @@ extension AuthService {
             // The user logged out everywhere after this token was issued.
             send(request, .noValidTokenType([TokenClassRefusal(tokenClass: tokenClass, message: "Token is blacklisted")]))
         } else {
-            then((user.id, user.username))
+            then(Caller(id: user.id, username: user.username, claims: claims))
         }
     }
+}
+
+/// Who a protected route's request comes from: the active user and their token's claims.
+struct Caller {
+    let id: UserID
+    let username: String
+    let claims: JSONObject
 }
 
 /// A verified token's `iat` in whole seconds, read as the claims policy reads it; 0 when absent,

@@ -150,7 +150,7 @@ extension AuthService {
             send(request, .unavailable("Token signing failed, please retry."))
         case .granted(let recorded, let body, let userID, _):
             // simplejwt's for_user records the token as outstanding before answering.
-            revocations.recordIssued(record(recorded, owner: .id(userID)), parent: nil, at: loop.now) { [self] result in
+            revocations.recordIssued(record(recorded, owner: .id(userID)), parent: nil, origin: sessionOrigin(request), at: loop.now) { [self] result in
                 switch result {
                 case .failure(let error): storeFailed(request, error)
                 case .success:

@@ -77,7 +77,7 @@ extension AuthService {
                     // The password changed meanwhile: the old one checked no longer is the old one.
                     send(request, .fields([("old_password", ["Your old password was entered incorrectly. Please enter it again."])]))
                 case .success(true):
-                    revocations.recordIssued(record(refresh, owner: .id(account.id)), parent: nil, at: issuedAt) { [self] result in
+                    revocations.recordIssued(record(refresh, owner: .id(account.id)), parent: nil, origin: sessionOrigin(request), at: issuedAt) { [self] result in
                         switch result {
                         case .failure(let error): storeFailed(request, error)
                         case .success:

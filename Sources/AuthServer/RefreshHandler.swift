@@ -92,7 +92,7 @@ extension AuthService {
             send(request, ["access": .string(refreshed.access)])
             return
         }
-        revocations.recordIssued(record(rotated, owner: userIDClaim(rotated.claims)), parent: parent, at: loop.now) { [self] result in
+        revocations.recordIssued(record(rotated, owner: userIDClaim(rotated.claims)), parent: parent, origin: nil, at: loop.now) { [self] result in
             switch result {
             case .failure(let error): storeFailed(request, error)
             case .success: sendRotated(request, access: refreshed.access, refresh: rotated.token)

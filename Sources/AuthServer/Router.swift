@@ -2,7 +2,7 @@
 
 /// A known endpoint.
 enum Route: Int, CaseIterable {
-    case obtainPair, refresh, verify, blacklist, obtainSliding, refreshSliding, revokeAll, currentUser, changePassword
+    case obtainPair, refresh, verify, blacklist, obtainSliding, refreshSliding, revokeAll, currentUser, changePassword, sessions, session
     case health, readiness, metrics, openAPI, keySet
 
     /// The route's path: the configured one for simplejwt's views, authd's own for the rest.
@@ -17,6 +17,8 @@ enum Route: Int, CaseIterable {
         case .revokeAll: "/api/token/revoke-all/"
         case .currentUser: "/api/users/me/"
         case .changePassword: "/api/users/me/password/"
+        case .sessions: Route.sessionsPrefix
+        case .session: Route.sessionsPrefix + "{id}/"
         case .health: "/healthz"
         case .readiness: "/readyz"
         case .metrics: "/metrics"
@@ -25,11 +27,15 @@ enum Route: Int, CaseIterable {
         }
     }
 
+    /// GET lists the caller's sessions; `<prefix><id>/` is one of them.
+    static let sessionsPrefix = "/api/sessions/"
+
     /// As DRF's views list them in `Allow` (the token views are POST-only APIViews).
     var allowedMethods: [String] {
         switch self {
         case .obtainPair, .refresh, .verify, .blacklist, .obtainSliding, .refreshSliding, .revokeAll, .changePassword: ["POST", "OPTIONS"]
-        case .currentUser: ["GET", "HEAD", "OPTIONS"]
+        case .currentUser, .sessions: ["GET", "HEAD", "OPTIONS"]
+        case .session: ["DELETE", "OPTIONS"]
         case .health, .readiness, .metrics, .openAPI, .keySet: ["GET", "HEAD"]
         }
     }
@@ -60,6 +66,12 @@ struct Router: Sendable {
 
     func match(_ path: String) -> Match {
         if let route = byPath[path] { return .route(route) }
+        if path.hasPrefix(Route.sessionsPrefix) {
+            // /api/sessions/<id>/: one path segment after the prefix.
+            let rest = path.dropFirst(Route.sessionsPrefix.count)
+            let id = rest.hasSuffix("/") ? rest.dropLast() : rest
+            if !id.isEmpty && !id.contains("/") { return rest.hasSuffix("/") ? .route(.session) : .redirect(path + "/") }
+        }
         if !path.hasSuffix("/"), byPath[path + "/"] != nil { return .redirect(path + "/") }
         return .notFound
     }

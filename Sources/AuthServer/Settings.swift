@@ -58,6 +58,9 @@ package struct Settings: Sendable {
     /// Django's PASSWORD_HASHERS: the first makes new hashes, the others are still accepted.
     package var passwordHashers: [HasherAlgorithm] = HasherAlgorithm.djangoDefault
     package var updateLastLogin = false
+    /// A claim naming the session (refresh-token family) in every token, so GET /api/sessions/
+    /// can say which session is the caller's; empty (the default) adds no claim.
+    package var sessionClaim = ""
     /// MinimumLengthValidator's min_length for POST /api/users/me/password/.
     package var passwordMinimumLength = 8
     /// The Django user model's table and fields (AUTH_USER_MODEL's db_table, USERNAME_FIELD,
@@ -193,6 +196,13 @@ extension Settings {
             name: "AUTHD_PASSWORD_HASHERS",
             help: "Django's PASSWORD_HASHERS, comma-separated, the first preferred (default Django 5.2's: pbkdf2_sha256,pbkdf2_sha1,argon2,bcrypt_sha256,scrypt)"
         ) { s, v throws(SettingsError) in s.passwordHashers = try parsePasswordHashers(v) },
+        SettingVariable(name: "AUTHD_SESSION_CLAIM", help: "claim naming the session in every token, e.g. sid (default none)") {
+            settings, value throws(SettingsError) in
+            guard value.isEmpty || (value.utf8.count <= 63 && value.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }) else {
+                throw SettingsError("AUTHD_SESSION_CLAIM: expected a claim name, got \"\(value)\"")
+            }
+            settings.sessionClaim = value
+        },
         .integer("AUTHD_PASSWORD_MIN_LENGTH", "shortest new password accepted by /api/users/me/password/ (default 8)", \.passwordMinimumLength, maximum: 4096),
         .flag("AUTHD_UPDATE_LAST_LOGIN", "true: record last_login on each login", \.updateLastLogin),
         .identifier("AUTHD_USER_TABLE", "the user model's table (default auth_user)", \.userTable),

@@ -78,6 +78,9 @@ package final class TokenAuthority: Sendable {
     /// `for_user`'s claims about the user, in simplejwt's order: the id, the revoke-token claim,
     /// then what a `get_token` override adds.
     private func add(_ subject: TokenSubject, to claims: inout JSONObject) {
+        // AUTHD_SESSION_CLAIM: the session (the family this login starts, named by this token's
+        // jti) rides in every token of the family, access tokens included.
+        if !settings.sessionClaim.isEmpty { claims[settings.sessionClaim] = claims[settings.jtiClaim] }
         claims[settings.userIDClaim] = .string(subject.id.text)
         if settings.checkRevokeToken { claims[settings.revokeTokenClaim] = .string(Self.revokeClaim(passwordHash: subject.passwordHash)) }
         for (name, value) in subject.claims { claims[name] = value }

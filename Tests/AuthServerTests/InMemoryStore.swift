@@ -83,7 +83,21 @@ final class InMemoryStore: UserStore, RevocationStore, LoginThrottleStore, Store
 
     // MARK: RevocationStore
 
-    func recordIssued(_ token: TokenRecord, parent: String?, at issuedAt: Double, then: @escaping (Result<Void, StoreError>) -> Void) {
+    func sessions(of userID: UserID, then: @escaping (Result<[Session], StoreError>) -> Void) {
+        let live = Set(families.filter { issued[$0.key]?.userID == userID && revoked[$0.key] == nil }.map(\.value))
+        answer(live.sorted().map { Session(id: $0, created: "", lastUsed: "", address: nil, userAgent: nil) }, then)
+    }
+
+    func endSession(_ session: String, of userID: UserID, then: @escaping (Result<Bool, StoreError>) -> Void) {
+        guard !isDown else { return then(.failure(.unavailable)) }
+        let members = families.filter { $0.value == session && issued[$0.key]?.userID == userID }.map(\.key)
+        for member in members { revoked[member] = issued[member] }
+        then(.success(!members.isEmpty))
+    }
+
+    func recordIssued(
+        _ token: TokenRecord, parent: String?, origin: SessionOrigin?, at issuedAt: Double, then: @escaping (Result<Void, StoreError>) -> Void
+    ) {
         guard !isDown else { return then(.failure(.unavailable)) }
         issued[token.jti] = token
         families[token.jti] = parent.flatMap { families[$0] } ?? parent ?? token.jti

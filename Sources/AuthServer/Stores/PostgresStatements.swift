@@ -12,7 +12,9 @@ struct PostgresStatements {
     let userByID: TypedStatement<(id: UserID, blacklistedJTI: String?), User?>
     let refreshStatus: TypedStatement<(jti: String, ownerID: UserID?), RefreshStatus>
     let rotate: TypedStatement<Rotation, RefreshStatus>
-    let recordIssued: TypedStatement<(token: TokenRecord, parent: String?, issuedAt: Double), Void>
+    let recordIssued: TypedStatement<(token: TokenRecord, parent: String?, origin: SessionOrigin?, issuedAt: Double), Void>
+    let sessions: TypedStatement<UserID, [Session]>
+    let endSession: TypedStatement<(userID: UserID, session: String), Bool>
     let isRevoked: TypedStatement<String, Bool>
     let revoke: TypedStatement<TokenRecord, Bool>
     let recordLogin: TypedStatement<UserID, Void>
@@ -25,7 +27,7 @@ struct PostgresStatements {
         [
             accountByUsername.prepared, userByID.prepared, refreshStatus.prepared, rotate.prepared, recordIssued.prepared,
             isRevoked.prepared, revoke.prepared, recordLogin.prepared, upgradePasswordHash.prepared, revokeAllTokens.prepared,
-            credentialsByID.prepared, changePassword.prepared,
+            credentialsByID.prepared, changePassword.prepared, sessions.prepared, endSession.prepared,
         ]
     }
 
@@ -235,8 +237,9 @@ struct PostgresStatements {
                     retryToken: try row.text("retry_token"), reused: try row.required("reused", row.bool))
             })
 
-        // A token just issued (login, or rotation without blacklisting): its outstanding row, and
-        // its place in a family (its parent's, or a new one it starts). $6 is the parent's jti.
+        // A token just issued (login, password change, or rotation without blacklisting): its
+        // outstanding row and its place in a family: its parent's ($6), or a new one it starts,
+        // which is a new session (with the client's address $7 and user agent $8).
         recordIssued = TypedStatement(
             PreparedStatement(
                 name: "record_issued",
@@ -248,12 +251,75 @@ struct PostgresStatements {
                              ON CONFLICT (jti) DO NOTHING
                              RETURNING 1),
                          parent AS (
-                             UPDATE authd_token_family SET successor = $2, rotated_at = now() WHERE jti = $6::varchar RETURNING family)
+                             UPDATE authd_token_family SET successor = $2, rotated_at = now() WHERE jti = $6::varchar RETURNING family),
+                         session AS (
+                             INSERT INTO authd_session (family, user_id, created_at, address, user_agent)
+                             SELECT $2, (\(idParameter(1)))::text, to_timestamp($5::double precision), $7, $8
+                             WHERE $6::varchar IS NULL AND \(idParameter(1)) IS NOT NULL
+                             ON CONFLICT (family) DO NOTHING
+                             RETURNING 1)
                     INSERT INTO authd_token_family (jti, family, expires_at)
                     VALUES ($2, coalesce((SELECT family FROM parent), $6::varchar, $2), to_timestamp($3::double precision))
                     ON CONFLICT (jti) DO NOTHING
                     """),
-            encode: { record($0.token) + [String($0.issuedAt), $0.parent] }, decode: { _ in })
+            encode: { record($0.token) + [String($0.issuedAt), $0.parent, $0.origin?.address, $0.origin?.userAgent] }, decode: { _ in })
+
+        // GET /api/sessions/: the user's live families, newest first. Live: some token of the
+        // family is neither blacklisted nor expired, and was issued after any logout everywhere.
+        sessions = TypedStatement(
+            PreparedStatement(
+                name: "sessions",
+                sql: """
+                    SELECT s.family,
+                           to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created,
+                           to_char(greatest(s.created_at, (SELECT max(r.rotated_at) FROM authd_token_family r WHERE r.family = s.family))
+                                   AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS last_used,
+                           s.address, s.user_agent
+                    FROM authd_session s
+                    JOIN authd_token_family f ON f.family = s.family
+                    JOIN token_blacklist_outstandingtoken o ON o.jti = f.jti
+                    WHERE s.user_id = $1 AND o.expires_at > now()
+                      AND NOT EXISTS (SELECT 1 FROM token_blacklist_blacklistedtoken b WHERE b.token_id = o.id)
+                      AND o.created_at >= coalesce((SELECT not_before FROM authd_token_cutoff c WHERE c.user_id = $1), '-infinity')
+                    GROUP BY s.family, s.created_at, s.address, s.user_agent
+                    ORDER BY s.created_at DESC, s.family
+                    LIMIT 1000
+                    """,
+                readOnly: true),
+            encode: { [$0.text] },
+            decode: { rows throws(PostgresError) in
+                var sessions: [Session] = []
+                for index in 0..<rows.count {
+                    guard let row = rows.row(index) else { continue }
+                    sessions.append(
+                        Session(
+                            id: try row.required("family", row.text), created: try row.required("created", row.text),
+                            lastUsed: try row.required("last_used", row.text), address: try row.text("address"),
+                            userAgent: try row.text("user_agent")))
+                }
+                return sessions
+            })
+
+        // DELETE /api/sessions/{id}/: every token of the family blacklisted, if it is the user's.
+        endSession = TypedStatement(
+            PreparedStatement(
+                name: "end_session",
+                sql: """
+                    WITH owned AS (SELECT family FROM authd_session WHERE family = $2 AND user_id = $1),
+                         revoked AS (
+                             INSERT INTO token_blacklist_blacklistedtoken (token_id, blacklisted_at)
+                             SELECT o.id, now() FROM owned
+                             JOIN authd_token_family f ON f.family = owned.family
+                             JOIN token_blacklist_outstandingtoken o ON o.jti = f.jti
+                             ON CONFLICT (token_id) DO NOTHING
+                             RETURNING 1)
+                    SELECT EXISTS (SELECT 1 FROM owned) AS found
+                    """),
+            encode: { [$0.userID.text, $0.session] },
+            decode: { rows throws(PostgresError) in
+                let row = try Self.singleRow(rows)
+                return try row.required("found", row.bool)
+            })
 
         // /api/token/verify/ when revocations are consulted.
         isRevoked = TypedStatement(

@@ -52,8 +52,18 @@ final class PostgresRevocationStore: RevocationStore {
         self.statements = statements
     }
 
-    func recordIssued(_ token: TokenRecord, parent: String?, at issuedAt: Double, then: @escaping (Result<Void, StoreError>) -> Void) {
-        pool.run(statements.recordIssued, (token, parent, issuedAt)) { then($0.mapError(StoreError.init)) }
+    func recordIssued(
+        _ token: TokenRecord, parent: String?, origin: SessionOrigin?, at issuedAt: Double, then: @escaping (Result<Void, StoreError>) -> Void
+    ) {
+        pool.run(statements.recordIssued, (token, parent, origin, issuedAt)) { then($0.mapError(StoreError.init)) }
+    }
+
+    func sessions(of userID: UserID, then: @escaping (Result<[Session], StoreError>) -> Void) {
+        pool.run(statements.sessions, userID) { then($0.mapError(StoreError.init)) }
+    }
+
+    func endSession(_ session: String, of userID: UserID, then: @escaping (Result<Bool, StoreError>) -> Void) {
+        pool.run(statements.endSession, (userID, session)) { then($0.mapError(StoreError.init)) }
     }
 
     func isRevoked(jti: String, then: @escaping (Result<Bool, StoreError>) -> Void) {

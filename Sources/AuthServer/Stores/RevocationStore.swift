@@ -31,6 +31,23 @@ struct RefreshStatus: Sendable, Equatable {
     var reused = false
 }
 
+/// The client a login came from, kept with the session it starts.
+struct SessionOrigin: Sendable, Equatable {
+    let address: String?
+    let userAgent: String?
+}
+
+/// A session as GET /api/sessions/ lists it: a refresh-token family.
+struct Session: Sendable, Equatable {
+    /// The family: the jti of the login's refresh token.
+    let id: String
+    /// ISO 8601 in UTC, with microseconds, as DRF writes datetimes.
+    let created: String
+    let lastUsed: String
+    let address: String?
+    let userAgent: String?
+}
+
 /// A rotation: the presented refresh token and its successor, already signed.
 struct Rotation: Sendable {
     let token: TokenRecord
@@ -44,8 +61,15 @@ struct Rotation: Sendable {
 protocol RevocationStore: AnyObject {
     /// Records a refresh or sliding token just issued before it is handed out, as simplejwt's
     /// `for_user` and `outstand` do, in the family of `parent` (the token it replaces), or as the
-    /// first of a new family.
-    func recordIssued(_ token: TokenRecord, parent: String?, at issuedAt: Double, then: @escaping (Result<Void, StoreError>) -> Void)
+    /// first of a new family: a new session, from `origin`.
+    func recordIssued(
+        _ token: TokenRecord, parent: String?, origin: SessionOrigin?, at issuedAt: Double, then: @escaping (Result<Void, StoreError>) -> Void)
+
+    /// The user's live sessions (refresh-token families), newest first.
+    func sessions(of userID: UserID, then: @escaping (Result<[Session], StoreError>) -> Void)
+
+    /// Blacklists every token of session `session` if it is `userID`'s; false when it is not.
+    func endSession(_ session: String, of userID: UserID, then: @escaping (Result<Bool, StoreError>) -> Void)
 
     /// Whether `jti` is revoked.
     func isRevoked(jti: String, then: @escaping (Result<Bool, StoreError>) -> Void)
