@@ -27,7 +27,12 @@ struct FlushExpired: ParsableCommand {
                      blacklisted AS (DELETE FROM token_blacklist_blacklistedtoken WHERE token_id IN (SELECT id FROM expired)),
                      families AS (
                          DELETE FROM authd_token_family
-                         WHERE expires_at < now() - make_interval(secs => $1::double precision))
+                         WHERE expires_at < now() - make_interval(secs => $1::double precision)),
+                     sessions AS (
+                         DELETE FROM authd_session s
+                         WHERE NOT EXISTS (
+                             SELECT 1 FROM authd_token_family f
+                             WHERE f.family = s.family AND f.expires_at >= now() - make_interval(secs => $1::double precision)))
                 DELETE FROM token_blacklist_outstandingtoken WHERE id IN (SELECT id FROM expired)
                 """, [String(seconds)])
             print("flush-expired: removed \(rows.affectedRows) expired tokens")

@@ -79,10 +79,14 @@ def test_flush_expired_deletes_expired_outstanding_and_blacklisted_rows_only(def
     expect(default_server.blacklist(stale), 200, {})
     stale_jti = decode_jwt(stale).payload["jti"]
     sql.rows("UPDATE token_blacklist_outstandingtoken SET expires_at = now() - interval '1 hour' WHERE jti = %s", stale_jti)
+    sql.rows("UPDATE authd_token_family SET expires_at = now() - interval '1 hour' WHERE jti = %s", stale_jti)
     result = cli.run("flush-expired")
     assert "removed" in result.stdout
     assert outstanding(sql, stale_jti) == [] and not blacklisted(sql, stale_jti)
     assert blacklisted(sql, decode_jwt(live).payload["jti"])
+    # The session the stale token's login started goes with its family; the live one stays.
+    assert sql.value("SELECT count(*) FROM authd_session WHERE family = %s", stale_jti) == 0
+    assert sql.value("SELECT count(*) FROM authd_session WHERE family = %s", decode_jwt(live).payload["jti"]) == 1
 
 
 def test_concurrent_rotations_of_one_token_have_one_winner_and_one_blacklisted_row(rotate_server, make_user, sql):
