@@ -13,17 +13,6 @@ public enum LegacyDigests {
 
     /// PBKDF2-HMAC-SHA1 through OpenSSL's PKCS5_PBKDF2_HMAC (Django's `pbkdf2_sha1`).
     public static func pbkdf2SHA1(password: [UInt8], salt: [UInt8], iterations: Int, byteCount: Int) -> [UInt8] {
-        precondition(iterations >= 1 && iterations <= Int(Int32.max))
-        var out = [UInt8](repeating: 0, count: byteCount)
-        let ok = password.withUnsafeBytes { p in
-            salt.withUnsafeBytes { s in
-                PKCS5_PBKDF2_HMAC(
-                    p.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(p.count),
-                    s.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(s.count),
-                    Int32(iterations), EVP_sha1(), Int32(byteCount), &out)
-            }
-        }
-        precondition(ok == 1, "PKCS5_PBKDF2_HMAC(SHA-1) failed")
-        return out
+        PBKDF2.openSSL(password: password, salt: salt, iterations: iterations, byteCount: byteCount, digest: EVP_sha1())
     }
 }

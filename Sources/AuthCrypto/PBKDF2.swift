@@ -66,13 +66,19 @@ public enum PBKDF2 {
 
     /// OpenSSL's PKCS5_PBKDF2_HMAC with SHA-256: the reference for tests and the benchmark baseline.
     public static func openSSLReference(password: [UInt8], salt: [UInt8], iterations: Int, byteCount: Int) -> [UInt8] {
+        openSSL(password: password, salt: salt, iterations: iterations, byteCount: byteCount, digest: DigestAlgorithm.sha256.evpMD)
+    }
+
+    /// OpenSSL's PKCS5_PBKDF2_HMAC with `digest` (an EVP_MD).
+    static func openSSL(password: [UInt8], salt: [UInt8], iterations: Int, byteCount: Int, digest: OpaquePointer) -> [UInt8] {
+        precondition(iterations >= 1 && iterations <= Int(Int32.max))
         var out = [UInt8](repeating: 0, count: byteCount)
         let ok = password.withUnsafeBytes { p in
             salt.withUnsafeBytes { s in
                 PKCS5_PBKDF2_HMAC(
                     p.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(p.count),
                     s.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(s.count),
-                    Int32(iterations), DigestAlgorithm.sha256.evpMD, Int32(byteCount), &out)
+                    Int32(iterations), digest, Int32(byteCount), &out)
             }
         }
         precondition(ok == 1, "PKCS5_PBKDF2_HMAC failed")

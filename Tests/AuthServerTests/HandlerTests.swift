@@ -165,8 +165,8 @@ struct HandlerTests {
         #expect(revoked.status == 401 && revoked.body["detail"]?.stringValue == "Token is blacklisted")
     }
 
-    @Test("refresh with rotation and blacklisting: the new refresh token works, the rotated one is refused")
-    func rotation() throws {
+    /// A server rotating with blacklisting, after one login and one rotation.
+    func rotatedOnce() throws -> (server: InMemoryServer, refresh: String, successor: String) {
         let server = try InMemoryServer {
             $0.rotateRefreshTokens = true
             $0.blacklistAfterRotation = true
@@ -175,20 +175,19 @@ struct HandlerTests {
         let rotated = server.post("/api/token/refresh/", #"{"refresh": "\#(refresh)"}"#)
         let successor = try #require(rotated.body["refresh"]?.stringValue)
         #expect(rotated.status == 200 && successor != refresh)
+        return (server, refresh, successor)
+    }
+
+    @Test("refresh with rotation and blacklisting: the new refresh token works, the rotated one is refused")
+    func rotation() throws {
+        let (server, _, successor) = try rotatedOnce()
         let next = server.post("/api/token/refresh/", #"{"refresh": "\#(successor)"}"#)
         #expect(next.status == 200 && server.read { $0.revoked.count } == 2)
     }
 
     @Test("reuse of a rotated refresh token is refused and revokes its whole family, the newest token too")
     func reuseRevokesTheFamily() throws {
-        let server = try InMemoryServer {
-            $0.rotateRefreshTokens = true
-            $0.blacklistAfterRotation = true
-        }
-        let (refresh, _) = server.login()
-        let rotated = server.post("/api/token/refresh/", #"{"refresh": "\#(refresh)"}"#)
-        let successor = try #require(rotated.body["refresh"]?.stringValue)
-        #expect(rotated.status == 200 && successor != refresh)
+        let (server, refresh, successor) = try rotatedOnce()
         let reused = server.post("/api/token/refresh/", #"{"refresh": "\#(refresh)"}"#)
         #expect(reused.status == 401 && reused.body["detail"]?.stringValue == "Token is blacklisted")
         let victim = server.post("/api/token/refresh/", #"{"refresh": "\#(successor)"}"#)
