@@ -8,7 +8,8 @@ import Postgres
 /// What every loop shares: immutable settings, the token authority, and the worker pool.
 final class SharedState: Sendable {
     let settings: Settings
-    /// Replaced whole on SIGHUP (new keys); a handler that holds the old one finishes with it.
+    /// Replaced whole on SIGHUP (new keys). Each use reads the one in force; a worker's closure
+    /// that captured the old one keeps it alive and finishes with it.
     /// A mutex rather than a per-loop copy: every loop sees the new keys from the same instant,
     /// so a token one loop signs with a new key never reaches a loop that does not know it yet.
     /// Uncontended, it costs tens of nanoseconds against a request's tens of microseconds.

@@ -129,7 +129,7 @@ package enum Server {
 
         var received: Int32 = 0
         while true {
-            sigwait(&signals, &received)
+            guard sigwait(&signals, &received) == 0 else { continue }
             guard received == SIGHUP else { break }
             reloadKeys(settings: settings, into: shared)
         }
@@ -141,7 +141,8 @@ package enum Server {
     }
 
     /// SIGHUP: the keys read again and a new authority put in force for every loop and worker at
-    /// once. Requests are not paused: one that started with the old keys finishes with them. A
+    /// once. Requests are not paused: a refresh that verified with the old keys signs with the
+    /// key active when it signs, which a rotation wants either way. A
     /// key that does not load leaves the old keys in force, and the log says why (never the key).
     static func reloadKeys(settings: Settings, into shared: SharedState) {
         do {
