@@ -34,6 +34,9 @@ package enum APIError: Error, Sendable, Equatable {
     case noActiveAccount
     /// 401 `{"detail":"No active account found for the given token."}` (no code, as in simplejwt).
     case noActiveAccountForToken
+    /// 403 `{"detail":"CSRF Failed: <reason>"}` (DRF's words for Django's CSRF reasons): with
+    /// the refresh cookie on, a browser's state-changing request from an origin not trusted.
+    case csrfFailed(String)
     case notFound
     /// 405 with `Allow`.
     case methodNotAllowed(method: String, allowed: [String])
@@ -98,6 +101,8 @@ package enum APIError: Error, Sendable, Equatable {
             return unauthorized(detail("No active account found with the given credentials"))
         case .noActiveAccountForToken:
             return unauthorized(detail("No active account found for the given token."))
+        case .csrfFailed(let reason):
+            return HTTPReply(status: 403, headers: [], body: detail("CSRF Failed: " + reason))
         case .notFound:
             return HTTPReply(status: 404, headers: [], body: detail("Not found."))
         case .methodNotAllowed(let method, let allowed):

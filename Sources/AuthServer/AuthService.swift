@@ -94,6 +94,7 @@ final class AuthService {
     }
 
     func handle(_ request: HTTPRequest) {
+        if answerCrossOrigin(request) { return }
         switch shared.router.match(request.path) {
         case .notFound:
             send(request, .notFound)
@@ -108,6 +109,12 @@ final class AuthService {
 
     private func dispatch(_ route: Route, _ request: HTTPRequest) {
         let method = request.method.rawValue
+        do {
+            try checkOrigin(request)
+        } catch {
+            send(request, error)
+            return
+        }
         // Only where Allow lists it (the DRF views); /healthz and the like answer OPTIONS 405.
         if method == "OPTIONS" && route.allowedMethods.contains("OPTIONS") {
             request.respond(status: 200, headers: [("Allow", route.allowedMethods.joined(separator: ", "))], json: "{}")
@@ -115,7 +122,7 @@ final class AuthService {
         }
         guard route.allowedMethods.contains(method) else {
             let refusal = APIError.methodNotAllowed(method: method, allowed: route.allowedMethods)
-            if route == .currentUser || route == .revokeAll {
+            if route == .currentUser || route == .revokeAll || route == .changePassword {
                 // DRF authenticates before it looks up the handler: without valid credentials
                 // the answer is the 401, and only an authenticated client learns about the 405.
                 do {
@@ -138,6 +145,7 @@ final class AuthService {
             case .blacklist: try blacklist(request)
             case .revokeAll: try revokeAll(request)
             case .currentUser: try currentUser(request)
+            case .changePassword: try changePassword(request)
             case .health: request.respond(status: 200, json: #"{"status":"ok"}"#)
             case .readiness:
                 if health.isReady {
@@ -160,12 +168,14 @@ final class AuthService {
         }
     }
 
-    func send(_ request: HTTPRequest, _ error: APIError) {
-        request.respond(error.response.challenging(settings.authHeaderTypes[0]))
+    func send(_ request: HTTPRequest, _ error: APIError, headers: [(String, String)] = []) {
+        var reply = error.response.challenging(settings.authHeaderTypes[0])
+        reply.headers += headers
+        request.respond(reply)
     }
 
-    func send(_ request: HTTPRequest, _ object: JSONObject) {
-        request.respond(status: 200, body: JSONValue.object(object).serialized())
+    func send(_ request: HTTPRequest, _ object: JSONObject, headers: [(String, String)] = []) {
+        request.respond(status: 200, headers: headers, body: JSONValue.object(object).serialized())
     }
 
     /// The request body's fields, as DRF would parse them.
@@ -182,8 +192,13 @@ final class AuthService {
     /// Every refusal is simplejwt's 401 token_not_valid with its message.
     func verifiedToken(_ request: HTTPRequest, field: String, type: String?) throws(APIError) -> (token: String, claims: JSONObject) {
         let token = try data(of: request).charFields([field])[0]
+        return (token, try verified(token, type: type))
+    }
+
+    /// `token`'s claims, verified as `verifiedToken` does.
+    func verified(_ token: String, type: String?) throws(APIError) -> JSONObject {
         do {
-            return (token, try authority.verify(token, type: type, now: loop.now))
+            return try authority.verify(token, type: type, now: loop.now)
         } catch {
             throw APIError.tokenNotValid(APIError.tokenMessage(error))
         }
@@ -192,6 +207,13 @@ final class AuthService {
     /// A store failure as the client sees it: a fast 503, never a hang or a 500.
     func storeFailed(_ request: HTTPRequest, _ error: StoreError) {
         send(request, .unavailable("Service temporarily unavailable, please retry."))
+    }
+
+    /// A rotated refresh token came back: its family is blacklisted (RFC 9700 §4.14.2). Counted,
+    /// and logged with the user, for whoever investigates a stolen token.
+    func noteReuse(of owner: UserIDClaim) {
+        counts.refreshReuses += 1
+        Log.write(.warning, "refresh token reused: its family is revoked", [("user_id", .text(owner.id?.text ?? "-"))])
     }
 
     /// Runs CPU-heavy `work` on the worker pool and `then` back on this loop; 503 when the pool's

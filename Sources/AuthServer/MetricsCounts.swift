@@ -36,6 +36,8 @@ struct MetricsCounts: Sendable {
     var refreshesRefused = 0
     var revokedByBlacklist = 0
     var revokedByRotation = 0
+    /// Rotated refresh tokens presented again (each revoked its family).
+    var refreshReuses = 0
     /// Requests answered 503 because the worker queue was full.
     var workerRejections = 0
     /// Taken when the loop is asked, not counted.
@@ -60,6 +62,7 @@ struct MetricsCounts: Sendable {
         refreshesRefused += other.refreshesRefused
         revokedByBlacklist += other.revokedByBlacklist
         revokedByRotation += other.revokedByRotation
+        refreshReuses += other.refreshReuses
         workerRejections += other.workerRejections
         requestsInFlight += other.requestsInFlight
         acceptPauses += other.acceptPauses

@@ -63,6 +63,8 @@ struct MetricsExposition {
         out.family("authd_token_revocations_total", "counter", "Refresh tokens revoked: by /api/token/blacklist/, or by rotation.")
         out.sample("authd_token_revocations_total", [("reason", "blacklist")], counts.revokedByBlacklist)
         out.sample("authd_token_revocations_total", [("reason", "rotation")], counts.revokedByRotation)
+        out.family("authd_token_reuse_total", "counter", "Rotated refresh tokens presented again: each revoked its whole family.")
+        out.sample("authd_token_reuse_total", [], counts.refreshReuses)
 
         let database = counts.database
         out.family("authd_postgres_connections", "gauge", "Database connections by state.")

@@ -39,7 +39,7 @@ extension AuthService {
                 let shared = self.shared
                 let now = loop.now
                 offload(request, { Self.checkLogin(kind, password: password, account: account, shared: shared, now: now) }) {
-                    [self] outcome in finishLogin(request, outcome)
+                    [self] outcome in finishLogin(request, kind, outcome)
                 }
             }
         }
@@ -80,9 +80,9 @@ extension AuthService {
 
     /// Django's check_password saves a rehash before anything else happens, so the rehash is
     /// stored (or has failed) before the answer: a client that logs in sees its hash upgraded.
-    func finishLogin(_ request: HTTPRequest, _ outcome: LoginOutcome) {
+    func finishLogin(_ request: HTTPRequest, _ kind: LoginKind, _ outcome: LoginOutcome) {
         guard let rehash = outcome.rehash else {
-            answer(request, outcome)
+            answer(request, kind, outcome)
             return
         }
         users.upgradePasswordHash(userID: rehash.userID, from: rehash.previous, to: rehash.new) { [self] result in
@@ -91,12 +91,12 @@ extension AuthService {
                 storeFailed(request, error)
             } else {
                 // Otherwise a failed rehash only means the next login does the same work again.
-                answer(request, outcome)
+                answer(request, kind, outcome)
             }
         }
     }
 
-    private func answer(_ request: HTTPRequest, _ outcome: LoginOutcome) {
+    private func answer(_ request: HTTPRequest, _ kind: LoginKind, _ outcome: LoginOutcome) {
         switch outcome {
         case .refused:
             send(request, .noActiveAccount)
@@ -104,10 +104,16 @@ extension AuthService {
             send(request, .unavailable("Token signing failed, please retry."))
         case .granted(let recorded, let body, let userID, _):
             // simplejwt's for_user records the token as outstanding before answering.
-            revocations.recordIssued(record(recorded, owner: .id(userID)), at: loop.now) { [self] result in
+            revocations.recordIssued(record(recorded, owner: .id(userID)), parent: nil, at: loop.now) { [self] result in
                 switch result {
                 case .failure(let error): storeFailed(request, error)
-                case .success: send(request, body)
+                case .success:
+                    // The pair's refresh token also goes in the cookie, when cookies are on.
+                    if kind == .pair {
+                        send(request, refreshAnswerBody(body), headers: settingRefreshCookie(recorded.token))
+                    } else {
+                        send(request, body)
+                    }
                 }
             }
             if settings.updateLastLogin {

@@ -145,6 +145,9 @@ package struct RequestData {
         }
     }
 
+    /// Whether the body has a field called `name` (whatever its value).
+    package func contains(_ name: String) -> Bool { values[name] != nil }
+
     /// Validates the named fields as DRF `CharField()`s (required, no null, no blank, strings or
     /// numbers only, whitespace trimmed, no NUL) and returns their values in order, or every
     /// field's errors at once, as DRF does.

@@ -2,7 +2,7 @@
 
 /// A known endpoint.
 enum Route: Int, CaseIterable {
-    case obtainPair, refresh, verify, blacklist, obtainSliding, refreshSliding, revokeAll, currentUser
+    case obtainPair, refresh, verify, blacklist, obtainSliding, refreshSliding, revokeAll, currentUser, changePassword
     case health, readiness, metrics, openAPI, keySet
 
     /// The route's path: the configured one for simplejwt's views, authd's own for the rest.
@@ -16,6 +16,7 @@ enum Route: Int, CaseIterable {
         case .refreshSliding: paths.refreshSliding
         case .revokeAll: "/api/token/revoke-all/"
         case .currentUser: "/api/users/me/"
+        case .changePassword: "/api/users/me/password/"
         case .health: "/healthz"
         case .readiness: "/readyz"
         case .metrics: "/metrics"
@@ -27,7 +28,7 @@ enum Route: Int, CaseIterable {
     /// As DRF's views list them in `Allow` (the token views are POST-only APIViews).
     var allowedMethods: [String] {
         switch self {
-        case .obtainPair, .refresh, .verify, .blacklist, .obtainSliding, .refreshSliding, .revokeAll: ["POST", "OPTIONS"]
+        case .obtainPair, .refresh, .verify, .blacklist, .obtainSliding, .refreshSliding, .revokeAll, .changePassword: ["POST", "OPTIONS"]
         case .currentUser: ["GET", "HEAD", "OPTIONS"]
         case .health, .readiness, .metrics, .openAPI, .keySet: ["GET", "HEAD"]
         }

@@ -22,6 +22,9 @@ package struct Settings: Sendable {
     package var refreshTokenLifetime: Int = 86_400
     package var rotateRefreshTokens = false
     package var blacklistAfterRotation = false
+    /// Seconds after a rotation during which presenting the rotated token again hands out the
+    /// same successor instead of revoking the family (0: never, simplejwt's behaviour).
+    package var refreshReuseInterval = 0
     /// Seconds of clock skew allowed on exp, nbf and iat.
     package var leeway: Int = 0
     package var audience: Audience?
@@ -48,6 +51,9 @@ package struct Settings: Sendable {
     package var tokenClaims: [String] = []
     /// Where each token view is served (djoser serves them at /auth/jwt/create/ and the like).
     package var paths = RoutePaths()
+    /// Browser clients: the refresh token's cookie (off by default) and CORS (off by default).
+    package var refreshCookie = RefreshCookie()
+    package var cors = CORSPolicy()
     /// Event-loop threads; worker threads for password hashing and RSA signing.
     package var loopThreads: Int = 0
     package var workerThreads: Int = 0
@@ -56,6 +62,8 @@ package struct Settings: Sendable {
     /// Django's PASSWORD_HASHERS: the first makes new hashes, the others are still accepted.
     package var passwordHashers: [HasherAlgorithm] = HasherAlgorithm.djangoDefault
     package var updateLastLogin = false
+    /// MinimumLengthValidator's min_length for POST /api/users/me/password/.
+    package var passwordMinimumLength = 8
     /// The Django user model's table and fields (AUTH_USER_MODEL's db_table, USERNAME_FIELD,
     /// simplejwt's USER_ID_FIELD and USER_ID_CLAIM).
     package var userTable = "auth_user"
@@ -125,6 +133,9 @@ extension Settings {
         .integer("AUTHD_REFRESH_TOKEN_LIFETIME", "seconds (default 86400)", \.refreshTokenLifetime, maximum: tenYears),
         .flag("AUTHD_ROTATE_REFRESH_TOKENS", "true: refresh returns a new refresh token too", \.rotateRefreshTokens),
         .flag("AUTHD_BLACKLIST_AFTER_ROTATION", "true: a rotated refresh token is revoked", \.blacklistAfterRotation),
+        .integer(
+            "AUTHD_REFRESH_REUSE_INTERVAL", "seconds a rotated refresh token may be presented again for the same successor (default 0)",
+            \.refreshReuseInterval, minimum: 0, maximum: 3600),
         .integer("AUTHD_LEEWAY", "seconds of clock skew allowed (default 0)", \.leeway, minimum: 0, maximum: tenYears),
         SettingVariable(name: "AUTHD_AUDIENCE", help: "aud claim to issue and require: a string, or a JSON list of strings (default none)") {
             settings, value throws(SettingsError) in settings.audience = try Audience(setting: value)
@@ -151,6 +162,34 @@ extension Settings {
         .path("AUTHD_TOKEN_BLACKLIST_PATH", "TokenBlacklistView's path (default /api/token/blacklist/)", \.paths.blacklist),
         .path("AUTHD_TOKEN_OBTAIN_SLIDING_PATH", "TokenObtainSlidingView's path (default /api/token/sliding/)", \.paths.obtainSliding),
         .path("AUTHD_TOKEN_REFRESH_SLIDING_PATH", "TokenRefreshSlidingView's path (default /api/token/sliding/refresh/)", \.paths.refreshSliding),
+        .text("AUTHD_REFRESH_COOKIE", "name of an HttpOnly cookie carrying the refresh token (default none: no cookie)") { $0.refreshCookie.name = $1 },
+        .flag("AUTHD_REFRESH_COOKIE_SECURE", "false: the cookie is sent over plain HTTP too (default true)", \.refreshCookie.secure),
+        .choice("AUTHD_REFRESH_COOKIE_SAMESITE", "Strict (default), Lax or None", \.refreshCookie.sameSite, \.spelling),
+        SettingVariable(name: "AUTHD_REFRESH_COOKIE_PATH", help: "the cookie's Path (default: the longest prefix of the refresh, blacklist and revoke-all paths)") {
+            settings, value throws(SettingsError) in
+            guard value.hasPrefix("/"), RefreshCookie.isAttributeValue(value) else {
+                throw SettingsError("AUTHD_REFRESH_COOKIE_PATH: expected a path such as /api/token/, got \"\(value)\"")
+            }
+            settings.refreshCookie.path = value
+        },
+        SettingVariable(name: "AUTHD_REFRESH_COOKIE_DOMAIN", help: "the cookie's Domain (default none: this host only)") { settings, value throws(SettingsError) in
+            guard value.isEmpty || RefreshCookie.isAttributeValue(value) else {
+                throw SettingsError("AUTHD_REFRESH_COOKIE_DOMAIN: expected a domain such as example.com, got \"\(value)\"")
+            }
+            settings.refreshCookie.domain = value.isEmpty ? nil : value
+        },
+        .flag("AUTHD_REFRESH_COOKIE_IN_BODY", "false: with the cookie on, the refresh token is left out of the JSON answers (default true)", \.refreshCookie.inBody),
+        SettingVariable(name: "AUTHD_CORS_ALLOWED_ORIGINS", help: "origins whose pages may call authd, comma-separated (https://app.example.com; default none: no CORS)") {
+            settings, value throws(SettingsError) in settings.cors.allowedOrigins = try CORSPolicy.origins(setting: value)
+        },
+        SettingVariable(name: "AUTHD_CORS_ALLOWED_ORIGIN_REGEXES", help: "regular expressions of allowed origins, separated by spaces, matched from the start (default none)") {
+            settings, value throws(SettingsError) in settings.cors.allowedOriginRegexes = try OriginPattern.list(setting: value)
+        },
+        .flag("AUTHD_CORS_ALLOW_CREDENTIALS", "true: browsers may send cookies cross-origin (Access-Control-Allow-Credentials; default false)", \.cors.allowCredentials),
+        .list("AUTHD_CORS_ALLOW_HEADERS", "request headers a preflight allows (default accept, authorization, content-type, user-agent, x-csrftoken, x-requested-with)", \.cors.allowHeaders, allowEmpty: true),
+        .list("AUTHD_CORS_ALLOW_METHODS", "methods a preflight allows (default DELETE, GET, OPTIONS, PATCH, POST, PUT)", \.cors.allowMethods, allowEmpty: true),
+        .integer("AUTHD_CORS_PREFLIGHT_MAX_AGE", "seconds browsers may cache a preflight (default 86400; 0: no Access-Control-Max-Age)", \.cors.preflightMaxAge, minimum: 0, maximum: tenYears),
+        .list("AUTHD_CORS_EXPOSE_HEADERS", "answer headers pages may read, comma-separated (default none)", \.cors.exposeHeaders, allowEmpty: true),
         .integer("AUTHD_THREADS", "event-loop threads (default: one per core)", \.loopThreads, maximum: 1024),
         .integer("AUTHD_WORKERS", "password-hashing threads (default: one per core)", \.workerThreads, maximum: 1024),
         .integer("AUTHD_HASH_ITERATIONS", "PBKDF2 iterations for new hashes (default 1000000)", \.hashIterations, maximum: PBKDF2Hasher.maximumIterations),
@@ -158,6 +197,7 @@ extension Settings {
             name: "AUTHD_PASSWORD_HASHERS",
             help: "Django's PASSWORD_HASHERS, comma-separated, the first preferred (default Django 5.2's: pbkdf2_sha256,pbkdf2_sha1,argon2,bcrypt_sha256,scrypt)"
         ) { s, v throws(SettingsError) in s.passwordHashers = try parsePasswordHashers(v) },
+        .integer("AUTHD_PASSWORD_MIN_LENGTH", "shortest new password accepted by /api/users/me/password/ (default 8)", \.passwordMinimumLength, maximum: 4096),
         .flag("AUTHD_UPDATE_LAST_LOGIN", "true: record last_login on each login", \.updateLastLogin),
         .identifier("AUTHD_USER_TABLE", "the user model's table (default auth_user)", \.userTable),
         .identifier("AUTHD_USERNAME_FIELD", "the column users log in with, and the login body's field (default username)", \.usernameField),
@@ -217,7 +257,14 @@ extension Settings {
                 throw SettingsError("set AUTHD_SIGNING_KEYS_DIR or a single key (AUTHD_SIGNING_KEY, AUTHD_SIGNING_KEY_FILE), not both")
             }
         }
+        try settings.refreshCookie.validate(effectivePath: settings.refreshCookiePath)
         return settings
+    }
+
+    /// The refresh cookie's Path: configured, or the longest one that covers every route that
+    /// reads or clears it.
+    package var refreshCookiePath: String {
+        refreshCookie.path ?? RefreshCookie.defaultPath([paths.refresh, paths.blacklist, Route.revokeAll.path(paths)])
     }
 
     /// The effective settings for the start-up log. Secrets are masked: the key shows only its
@@ -241,6 +288,11 @@ extension Settings {
         if checkRevokeToken { fields.append(("check_revoke_token", .text("true"))) }
         if authTokenClasses != [.access] { fields.append(("auth_token_classes", .text(authTokenClasses.map(\.rawValue).joined(separator: ",")))) }
         if let issuer { fields.append(("issuer", .text(issuer))) }
+        if refreshCookie.isOn {
+            fields.append(("refresh_cookie", .text(refreshCookie.name)))
+            fields.append(("refresh_cookie_path", .text(refreshCookiePath)))
+        }
+        if cors.isOn { fields.append(("cors_allowed_origins", .text((cors.allowedOrigins + cors.allowedOriginRegexes.map(\.source)).joined(separator: " ")))) }
         return fields
     }
 }

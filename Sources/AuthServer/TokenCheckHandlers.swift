@@ -21,12 +21,24 @@ extension AuthService {
     }
 
     /// Revokes a refresh token for good: across restarts and every instance sharing the database.
+    /// The token comes from the body or, when the body has none, from the refresh cookie; the
+    /// answer clears the cookie, and so does a refusal of the cookie's token, which can never
+    /// work again (a logout leaves no cookie behind).
     func blacklist(_ request: HTTPRequest) throws(APIError) {
-        let (token, claims) = try verifiedToken(request, field: "refresh", type: "refresh")
+        let (token, fromCookie) = try refreshToken(request)
+        let claims: JSONObject
+        do {
+            claims = try verified(token, type: "refresh")
+        } catch {
+            guard fromCookie else { throw error }
+            send(request, error, headers: clearingRefreshCookie())
+            return
+        }
         revocations.revoke(TokenRecord(claims, jti: authority.tokenID(claims), token: token, owner: userIDClaim(claims))) { [self] result in
             switch result {
             case .failure(let error): storeFailed(request, error)
-            case .success(let revokedNow): if revokedNow { send(request, [:]) } else { send(request, .tokenNotValid("Token is blacklisted")) }
+            case .success(true): send(request, [:], headers: clearingRefreshCookie())
+            case .success(false): send(request, .tokenNotValid("Token is blacklisted"), headers: fromCookie ? clearingRefreshCookie() : [])
             }
         }
     }
@@ -40,7 +52,7 @@ extension AuthService {
             users.revokeAllTokens(userID: user.id, notBefore: Int64(loop.now)) { [self] result in
                 switch result {
                 case .failure(let error): storeFailed(request, error)
-                case .success: send(request, [:])
+                case .success: send(request, [:], headers: clearingRefreshCookie())
                 }
             }
         }

@@ -54,6 +54,10 @@ public final class HTTPRequest {
     /// opens its next request elsewhere instead of racing the close.
     var closesConnection = false
 
+    /// Headers added to every answer of this request, whoever gives it (its handler, its
+    /// deadline's 503): the application's per-request headers, such as CORS's.
+    public var extraHeaders: [(String, String)] = []
+
     /// The status sent, once answered.
     public private(set) var status: Int?
 
@@ -117,6 +121,8 @@ public final class HTTPRequest {
         deadline = nil
         status = reply.status
         connection?.writing(raw)
+        var reply = reply
+        if !extraHeaders.isEmpty { reply.headers += extraHeaders }
         send(reply, to: raw, requestID: requestID, closingConnection: closesConnection)
         onAnswer(self, reply.status)
     }

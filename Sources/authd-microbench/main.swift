@@ -52,6 +52,12 @@ let policy = ClaimsPolicy(expectedTokenType: "access")
 let secret = Array("django-insecure-benchmark-secret-key-with-50-characters!".utf8)
 var failures: [String] = []
 
+// `--hashers`: only one line per Django hasher, "hash <algorithm> <nanoseconds>" (bench/run reads it).
+if CommandLine.arguments.contains("--hashers") {
+    for (algorithm, ns) in HasherCosts.measureAll() { print("hash \(algorithm) \(Int(ns))") }
+    exit(0)
+}
+
 print("authd micro-benchmark (best of 5 rounds, per operation)")
 print("")
 
@@ -99,6 +105,10 @@ let djangoVerify = try measure(1, rounds: 3) { _ = try hasher.verify("123", enco
 row("PKCS5_PBKDF2_HMAC, SHA-256, 1,000,000 it.", reference, "(baseline)")
 row("Django pbkdf2_sha256 verify, 1,000,000 it.", djangoVerify, "\(ratio(reference, djangoVerify)) faster, target >= 3x")
 if reference / djangoVerify < 3 { failures.append("PBKDF2 verify only \(ratio(reference, djangoVerify)) faster (target >= 3x)") }
+print("")
+
+// One hash of each Django hasher at Django 5.2's parameters, the bare library call on one thread.
+for (algorithm, ns) in HasherCosts.measureAll() { row("one \(algorithm) hash (library call)", ns) }
 print("")
 
 if failures.isEmpty {

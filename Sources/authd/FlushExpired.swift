@@ -24,7 +24,10 @@ struct FlushExpired: ParsableCommand {
                 WITH expired AS (
                          SELECT id FROM token_blacklist_outstandingtoken
                          WHERE expires_at < now() - make_interval(secs => $1::double precision)),
-                     blacklisted AS (DELETE FROM token_blacklist_blacklistedtoken WHERE token_id IN (SELECT id FROM expired))
+                     blacklisted AS (DELETE FROM token_blacklist_blacklistedtoken WHERE token_id IN (SELECT id FROM expired)),
+                     families AS (
+                         DELETE FROM authd_token_family
+                         WHERE expires_at < now() - make_interval(secs => $1::double precision))
                 DELETE FROM token_blacklist_outstandingtoken WHERE id IN (SELECT id FROM expired)
                 """, [String(seconds)])
             print("flush-expired: removed \(rows.affectedRows) expired tokens")

@@ -142,10 +142,24 @@ struct HandlerTests {
         let rotated = server.post("/api/token/refresh/", #"{"refresh": "\#(refresh)"}"#)
         let successor = try #require(rotated.body["refresh"]?.stringValue)
         #expect(rotated.status == 200 && successor != refresh)
+        let next = server.post("/api/token/refresh/", #"{"refresh": "\#(successor)"}"#)
+        #expect(next.status == 200 && server.read { $0.revoked.count } == 2)
+    }
+
+    @Test("reuse of a rotated refresh token is refused and revokes its whole family, the newest token too")
+    func reuseRevokesTheFamily() throws {
+        let server = try InMemoryServer {
+            $0.rotateRefreshTokens = true
+            $0.blacklistAfterRotation = true
+        }
+        let (refresh, _) = server.login()
+        let rotated = server.post("/api/token/refresh/", #"{"refresh": "\#(refresh)"}"#)
+        let successor = try #require(rotated.body["refresh"]?.stringValue)
+        #expect(rotated.status == 200 && successor != refresh)
         let reused = server.post("/api/token/refresh/", #"{"refresh": "\#(refresh)"}"#)
-        #expect(reused.status == 401 && reused.body["code"]?.stringValue == "token_not_valid")
-        #expect(server.post("/api/token/refresh/", #"{"refresh": "\#(successor)"}"#).status == 200)
-        #expect(server.read { $0.revoked.count } == 2)
+        #expect(reused.status == 401 && reused.body["detail"]?.stringValue == "Token is blacklisted")
+        let victim = server.post("/api/token/refresh/", #"{"refresh": "\#(successor)"}"#)
+        #expect(victim.status == 401 && victim.body["detail"]?.stringValue == "Token is blacklisted")
     }
 
     @Test("verify: any valid token is {}; with blacklist-after-rotation a revoked one is 400")

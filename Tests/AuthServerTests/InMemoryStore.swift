@@ -9,6 +9,9 @@ final class InMemoryStore: UserStore, RevocationStore, StoreHealth {
     var accounts: [String: LoginAccount] = [:]
     var usernames: [UserID: String] = [:]
     var issued: [String: TokenRecord] = [:]
+    /// jti → the jti of its family's first token; jti → its successor's jti.
+    var families: [String: String] = [:]
+    var successors: [String: String] = [:]
     var revoked: [String: TokenRecord] = [:]
     var recordedLogins: [UserID] = []
     var tokensNotBefore: [UserID: Int64] = [:]
@@ -49,6 +52,20 @@ final class InMemoryStore: UserStore, RevocationStore, StoreHealth {
         then(.success(()))
     }
 
+    func credentials(id: UserID, then: @escaping (Result<LoginAccount?, StoreError>) -> Void) {
+        answer(owner(id), then)
+    }
+
+    func changePassword(_ change: PasswordChange, then: @escaping (Result<Bool, StoreError>) -> Void) {
+        guard !isDown else { return then(.failure(.unavailable)) }
+        guard let username = usernames[change.userID], let account = accounts[username], account.passwordHash == change.previousHash else {
+            return then(.success(false))
+        }
+        accounts[username] = LoginAccount(id: change.userID, passwordHash: change.newHash, isActive: account.isActive)
+        tokensNotBefore[change.userID] = max(tokensNotBefore[change.userID] ?? change.notBefore, change.notBefore)
+        then(.success(true))
+    }
+
     func recordLogin(userID: UserID) {
         recordedLogins.append(userID)
     }
@@ -61,9 +78,10 @@ final class InMemoryStore: UserStore, RevocationStore, StoreHealth {
 
     // MARK: RevocationStore
 
-    func recordIssued(_ token: TokenRecord, at issuedAt: Double, then: @escaping (Result<Void, StoreError>) -> Void) {
+    func recordIssued(_ token: TokenRecord, parent: String?, at issuedAt: Double, then: @escaping (Result<Void, StoreError>) -> Void) {
         guard !isDown else { return then(.failure(.unavailable)) }
         issued[token.jti] = token
+        families[token.jti] = parent.flatMap { families[$0] } ?? parent ?? token.jti
         then(.success(()))
     }
 
@@ -85,17 +103,33 @@ final class InMemoryStore: UserStore, RevocationStore, StoreHealth {
                 ownerTokensNotBefore: ownerID.flatMap { tokensNotBefore[$0] }), then)
     }
 
-    func rotate(_ token: TokenRecord, then: @escaping (Result<RefreshStatus, StoreError>) -> Void) {
+    /// The rotation of the PostgreSQL store, without its reuse interval: a token rotated before
+    /// revokes its family.
+    func rotate(_ rotation: Rotation, then: @escaping (Result<RefreshStatus, StoreError>) -> Void) {
         guard !isDown else { return then(.failure(.unavailable)) }
+        let token = rotation.token
         let ownerActive = owner(token.userID)?.isActive
         let revokedBefore = revoked[token.jti] != nil
         let revokes = !revokedBefore && (token.userID == nil || ownerActive == true)
-        if revokes { revoked[token.jti] = token }
+        let family = families[token.jti] ?? token.jti
+        var reused = false
+        if revokes {
+            revoked[token.jti] = token
+            issued[rotation.successor.jti] = rotation.successor
+            families[token.jti] = family
+            families[rotation.successor.jti] = family
+            successors[token.jti] = rotation.successor.jti
+        } else if successors[token.jti] != nil {
+            reused = true
+            for (member, memberFamily) in families where memberFamily == family {
+                revoked[member] = issued[member] ?? token
+            }
+        }
         then(
             .success(
                 RefreshStatus(
                     ownerActive: ownerActive, revokedBefore: revokedBefore, revokedNow: revokes,
-                    ownerTokensNotBefore: token.userID.flatMap { tokensNotBefore[$0] })))
+                    ownerTokensNotBefore: token.userID.flatMap { tokensNotBefore[$0] }, reused: reused)))
     }
 
     // MARK: StoreHealth

@@ -15,6 +15,13 @@ struct SettingsTests {
         #expect(!s.rotateRefreshTokens && !s.blacklistAfterRotation && s.leeway == 0 && s.hashIterations == 1_000_000)
     }
 
+    @Test("AUTHD_PASSWORD_HASHERS is Django's PASSWORD_HASHERS: class paths or names, in order, Django 5.2's by default")
+    func passwordHashers() throws {
+        #expect(try settings([:]).passwordHashers == [.pbkdf2SHA256, .pbkdf2SHA1, .argon2, .bcryptSHA256, .scrypt])
+        let s = try settings(["AUTHD_PASSWORD_HASHERS": "django.contrib.auth.hashers.Argon2PasswordHasher, md5,bcrypt_sha256"])
+        #expect(s.passwordHashers == [.argon2, .md5, .bcryptSHA256])
+    }
+
     @Test("every variable is read")
     func variables() throws {
         let s = try settings([
@@ -31,7 +38,8 @@ struct SettingsTests {
 
     @Test("bad values are refused with the variable's name", arguments: [
         ("AUTHD_ALGORITHM", "none"), ("AUTHD_ACCESS_TOKEN_LIFETIME", "0"), ("AUTHD_LEEWAY", "-1"), ("AUTHD_ROTATE_REFRESH_TOKENS", "maybe"),
-        ("AUTHD_THREADS", "x"),
+        ("AUTHD_THREADS", "x"), ("AUTHD_PASSWORD_HASHERS", "argon3"), ("AUTHD_PASSWORD_HASHERS", " , "),
+        ("AUTHD_PASSWORD_HASHERS", "django.contrib.auth.hashers.UnsaltedMD5PasswordHasher"),
     ])
     func refusals(name: String, value: String) {
         #expect {

@@ -479,6 +479,7 @@ class HTTPClient:
         resp = requests.request(method, self.base_url + path, data=data, headers=headers,
                                 timeout=timeout, allow_redirects=False)
         LEDGER.scan(resp.content)
+        LEDGER.scan(resp.headers)  # Set-Cookie may carry a refresh token
         return resp
 
     def get(self, path: str, **kw: Any) -> requests.Response:

@@ -59,9 +59,10 @@ class LoadClient(threading.Thread):
 
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_stop_under_load_answers_every_accepted_request_and_exits_0(servers, make_user, signal_number):
-    server = servers.spawn("default", AUTHD_THREADS="2", AUTHD_WORKERS="2")
     # Logins at the real cost (1,000,000 iterations: a debug build takes ~0.3 s) are sure to be
-    # in flight when the signal comes.
+    # in flight when the signal comes. The server has the same cost configured: with any other,
+    # the first login would re-hash the user at that cost, as Django's must_update does.
+    server = servers.spawn("default", AUTHD_THREADS="2", AUTHD_WORKERS="2", AUTHD_HASH_ITERATIONS=None)
     user = make_user("drain", hash_iterations=None)
     pair = server.obtain(user.username, user.password)
     clients = [LoadClient(server, pair, user.username, user.password, kind)

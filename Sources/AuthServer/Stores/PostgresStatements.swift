@@ -11,18 +11,21 @@ struct PostgresStatements {
     let accountByUsername: TypedStatement<String, LoginAccount?>
     let userByID: TypedStatement<(id: UserID, blacklistedJTI: String?), User?>
     let refreshStatus: TypedStatement<(jti: String, ownerID: UserID?), RefreshStatus>
-    let rotate: TypedStatement<TokenRecord, RefreshStatus>
-    let recordIssued: TypedStatement<(token: TokenRecord, issuedAt: Double), Void>
+    let rotate: TypedStatement<Rotation, RefreshStatus>
+    let recordIssued: TypedStatement<(token: TokenRecord, parent: String?, issuedAt: Double), Void>
     let isRevoked: TypedStatement<String, Bool>
     let revoke: TypedStatement<TokenRecord, Bool>
     let recordLogin: TypedStatement<UserID, Void>
     let upgradePasswordHash: TypedStatement<(userID: UserID, previousHash: String, newHash: String), Void>
     let revokeAllTokens: TypedStatement<(userID: UserID, notBefore: Int64), Void>
+    let credentialsByID: TypedStatement<UserID, LoginAccount?>
+    let changePassword: TypedStatement<PasswordChange, Bool>
 
     var all: [PreparedStatement] {
         [
             accountByUsername.prepared, userByID.prepared, refreshStatus.prepared, rotate.prepared, recordIssued.prepared,
             isRevoked.prepared, revoke.prepared, recordLogin.prepared, upgradePasswordHash.prepared, revokeAllTokens.prepared,
+            credentialsByID.prepared, changePassword.prepared,
         ]
     }
 
@@ -74,14 +77,7 @@ struct PostgresStatements {
             ? "" : ", json_build_object(\(model.tokenClaims.map { "\(literal($0)), \(quoted($0))" }.joined(separator: ", ")))::text AS claims"
         let hasClaims = !model.tokenClaims.isEmpty
         let usernameMatch = model.caseInsensitiveUsername ? "upper(\(username)::text) = upper($1)" : "\(username) = $1"
-        accountByUsername = TypedStatement(
-            PreparedStatement(
-                name: "account_by_username",
-                // Two rows at most: a case-insensitive match of two users logs neither in.
-                sql: "SELECT \(id)::text AS id, password, \(isActive) AS is_active\(claimColumns) FROM \(users) WHERE \(usernameMatch) LIMIT 2",
-                readOnly: true),
-            encode: { [$0] },
-            decode: { rows throws(PostgresError) in
+        let account: @Sendable (PostgresRows) throws(PostgresError) -> LoginAccount? = { rows throws(PostgresError) in
                 guard rows.count == 1, let row = rows.row(0) else { return nil }
                 var claims = JSONObject()
                 if hasClaims, let text = try row.text("claims") {
@@ -93,6 +89,45 @@ struct PostgresStatements {
                 return LoginAccount(
                     id: try userID(row), passwordHash: try row.required("password", row.text), isActive: try row.required("is_active", row.bool),
                     claims: claims)
+        }
+        let accountColumns = "\(id)::text AS id, password, \(isActive) AS is_active\(claimColumns)"
+        accountByUsername = TypedStatement(
+            PreparedStatement(
+                name: "account_by_username",
+                // Two rows at most: a case-insensitive match of two users logs neither in.
+                sql: "SELECT \(accountColumns) FROM \(users) WHERE \(usernameMatch) LIMIT 2", readOnly: true),
+            encode: { [$0] }, decode: account)
+
+        credentialsByID = TypedStatement(
+            PreparedStatement(name: "credentials_by_id", sql: "SELECT \(accountColumns) \(userWhere(1))", readOnly: true),
+            encode: { [$0.text] }, decode: account)
+
+        // The new hash (only over the one the old password was checked against), every refresh
+        // token of the user blacklisted where Django sees it too, and the cut-off for the rest.
+        changePassword = TypedStatement(
+            PreparedStatement(
+                name: "change_password",
+                sql: """
+                    WITH changed AS (
+                             UPDATE \(users) SET password = $3 WHERE \(id) = \(idParameter(1)) AND password = $2
+                             RETURNING \(quoted(model.primaryKey)) AS pk),
+                         revoked AS (
+                             INSERT INTO token_blacklist_blacklistedtoken (token_id, blacklisted_at)
+                             SELECT o.id, now() FROM token_blacklist_outstandingtoken o JOIN changed c ON o.user_id = c.pk
+                             WHERE o.expires_at > now()
+                             ON CONFLICT (token_id) DO NOTHING
+                             RETURNING 1),
+                         cutoff AS (
+                             INSERT INTO authd_token_cutoff (user_id, not_before)
+                             SELECT (\(idParameter(1)))::text, to_timestamp($4::bigint) FROM changed
+                             ON CONFLICT (user_id) DO UPDATE SET not_before = greatest(authd_token_cutoff.not_before, excluded.not_before)
+                             RETURNING 1)
+                    SELECT EXISTS (SELECT 1 FROM changed) AS changed
+                    """),
+            encode: { [$0.userID.text, $0.previousHash, $0.newHash, String($0.notBefore)] },
+            decode: { rows throws(PostgresError) in
+                let row = try Self.singleRow(rows)
+                return try row.required("changed", row.bool)
             })
 
         userByID = TypedStatement(
@@ -130,10 +165,15 @@ struct PostgresStatements {
                     ownerTokensNotBefore: try row.int64("tokens_not_before"))
             })
 
-        // Blacklist-after-rotation, atomically: blacklist the presented token if its owner is
-        // active (or it names none), and say whether it was blacklisted before. Two concurrent
-        // rotations of one token cannot both win: the second blacklist insert conflicts
-        // (simplejwt's race, closed).
+        // Blacklist-after-rotation, atomically, in one round trip: blacklist the presented token
+        // if its owner is active (or it names none) and record its successor, already signed,
+        // in its family. Two concurrent rotations of one token cannot both win: the second
+        // blacklist insert conflicts (simplejwt's race, closed). A token that was rotated before
+        // is reuse: within the reuse interval its successor is handed out again (a client that
+        // lost the answer retries); otherwise every token of its family is blacklisted, the
+        // thief's and the victim's alike.
+        // Parameters: $1 owner, $2 jti, $3 exp, $4 token; $5, $6, $7 the successor's jti, exp
+        // and token; $8 the reuse interval in seconds.
         rotate = TypedStatement(
             PreparedStatement(
                 name: "rotate",
@@ -145,30 +185,75 @@ struct PostgresStatements {
                              INSERT INTO token_blacklist_blacklistedtoken (token_id, blacklisted_at)
                              SELECT id, now() FROM outstanding
                              ON CONFLICT (token_id) DO NOTHING
+                             RETURNING 1),
+                         parent AS (SELECT family, successor, rotated_at FROM authd_token_family WHERE jti = $2),
+                         successor AS (
+                             INSERT INTO token_blacklist_outstandingtoken (user_id, jti, token, created_at, expires_at)
+                             SELECT (SELECT \(quoted(model.primaryKey)) \(userWhere(1))), $5, $7, now(), to_timestamp($6::double precision)
+                             WHERE EXISTS (SELECT 1 FROM revoked)
+                             RETURNING 1),
+                         linked AS (
+                             INSERT INTO authd_token_family (jti, family, successor, rotated_at, expires_at)
+                             SELECT $2, coalesce((SELECT family FROM parent), $2), $5, now(), to_timestamp($3::double precision)
+                             WHERE EXISTS (SELECT 1 FROM revoked)
+                             ON CONFLICT (jti) DO UPDATE SET successor = excluded.successor, rotated_at = excluded.rotated_at
+                             RETURNING family),
+                         joined AS (
+                             INSERT INTO authd_token_family (jti, family, expires_at)
+                             SELECT $5, family, to_timestamp($6::double precision) FROM linked
+                             RETURNING 1),
+                         retry AS (
+                             SELECT o.token FROM parent p JOIN token_blacklist_outstandingtoken o ON o.jti = p.successor
+                             WHERE NOT EXISTS (SELECT 1 FROM revoked) AND $8::double precision > 0
+                               AND p.rotated_at > now() - make_interval(secs => $8::double precision)
+                               AND NOT EXISTS (SELECT 1 FROM token_blacklist_blacklistedtoken b WHERE b.token_id = o.id)),
+                         reused AS (
+                             SELECT p.family FROM parent p
+                             WHERE p.successor IS NOT NULL AND NOT EXISTS (SELECT 1 FROM revoked) AND NOT EXISTS (SELECT 1 FROM retry)),
+                         family_revoked AS (
+                             INSERT INTO token_blacklist_blacklistedtoken (token_id, blacklisted_at)
+                             SELECT o.id, now() FROM reused r
+                             JOIN authd_token_family f ON f.family = r.family
+                             JOIN token_blacklist_outstandingtoken o ON o.jti = f.jti
+                             ON CONFLICT (token_id) DO NOTHING
                              RETURNING 1)
                     SELECT (SELECT is_active FROM account) AS owner_active,
                            EXISTS (SELECT 1 FROM revoked) AS revoked_now,
                            \(blacklisted("$2")) AS revoked_before,
+                           (SELECT token FROM retry) AS retry_token,
+                           EXISTS (SELECT 1 FROM reused) AS reused,
+                           (SELECT count(*) FROM family_revoked) AS family_revoked,
                            \(cutoff(1)) AS tokens_not_before
                     """),
-            encode: record,
+            encode: { [$0.token.userID?.text, $0.token.jti, String($0.token.expiresAt), $0.token.token,
+                       $0.successor.jti, String($0.successor.expiresAt), $0.successor.token, String($0.reuseInterval)] },
             decode: { rows throws(PostgresError) in
                 let row = try Self.singleRow(rows)
                 return RefreshStatus(
                     ownerActive: try row.bool("owner_active"), revokedBefore: try row.required("revoked_before", row.bool),
-                    revokedNow: try row.required("revoked_now", row.bool), ownerTokensNotBefore: try row.int64("tokens_not_before"))
+                    revokedNow: try row.required("revoked_now", row.bool), ownerTokensNotBefore: try row.int64("tokens_not_before"),
+                    retryToken: try row.text("retry_token"), reused: try row.required("reused", row.bool))
             })
 
+        // A token just issued (login, or rotation without blacklisting): its outstanding row, and
+        // its place in a family (its parent's, or a new one it starts). $6 is the parent's jti.
         recordIssued = TypedStatement(
             PreparedStatement(
                 name: "record_issued",
                 sql: """
-                    INSERT INTO token_blacklist_outstandingtoken (user_id, jti, token, created_at, expires_at)
-                    VALUES ((SELECT \(quoted(model.primaryKey)) \(userWhere(1))), $2, $4,
-                            to_timestamp($5::double precision), to_timestamp($3::double precision))
+                    WITH outstanding AS (
+                             INSERT INTO token_blacklist_outstandingtoken (user_id, jti, token, created_at, expires_at)
+                             VALUES ((SELECT \(quoted(model.primaryKey)) \(userWhere(1))), $2, $4,
+                                     to_timestamp($5::double precision), to_timestamp($3::double precision))
+                             ON CONFLICT (jti) DO NOTHING
+                             RETURNING 1),
+                         parent AS (
+                             UPDATE authd_token_family SET successor = $2, rotated_at = now() WHERE jti = $6::varchar RETURNING family)
+                    INSERT INTO authd_token_family (jti, family, expires_at)
+                    VALUES ($2, coalesce((SELECT family FROM parent), $6::varchar, $2), to_timestamp($3::double precision))
                     ON CONFLICT (jti) DO NOTHING
                     """),
-            encode: { record($0.token) + [String($0.issuedAt)] }, decode: { _ in })
+            encode: { record($0.token) + [String($0.issuedAt), $0.parent] }, decode: { _ in })
 
         // /api/token/verify/ when revocations are consulted.
         isRevoked = TypedStatement(

@@ -28,6 +28,14 @@ final class PostgresUserStore: UserStore {
         pool.run(statements.recordLogin, userID) { _ in }
     }
 
+    func credentials(id: UserID, then: @escaping (Result<LoginAccount?, StoreError>) -> Void) {
+        pool.run(statements.credentialsByID, id) { then($0.mapError(StoreError.init)) }
+    }
+
+    func changePassword(_ change: PasswordChange, then: @escaping (Result<Bool, StoreError>) -> Void) {
+        pool.run(statements.changePassword, change) { then($0.mapError(StoreError.init)) }
+    }
+
     func revokeAllTokens(userID: UserID, notBefore: Int64, then: @escaping (Result<Void, StoreError>) -> Void) {
         pool.run(statements.revokeAllTokens, (userID, notBefore)) { then($0.mapError(StoreError.init)) }
     }
@@ -44,8 +52,8 @@ final class PostgresRevocationStore: RevocationStore {
         self.statements = statements
     }
 
-    func recordIssued(_ token: TokenRecord, at issuedAt: Double, then: @escaping (Result<Void, StoreError>) -> Void) {
-        pool.run(statements.recordIssued, (token, issuedAt)) { then($0.mapError(StoreError.init)) }
+    func recordIssued(_ token: TokenRecord, parent: String?, at issuedAt: Double, then: @escaping (Result<Void, StoreError>) -> Void) {
+        pool.run(statements.recordIssued, (token, parent, issuedAt)) { then($0.mapError(StoreError.init)) }
     }
 
     func isRevoked(jti: String, then: @escaping (Result<Bool, StoreError>) -> Void) {
@@ -60,8 +68,8 @@ final class PostgresRevocationStore: RevocationStore {
         pool.run(statements.refreshStatus, (jti, ownerID)) { then($0.mapError(StoreError.init)) }
     }
 
-    func rotate(_ token: TokenRecord, then: @escaping (Result<RefreshStatus, StoreError>) -> Void) {
-        pool.run(statements.rotate, token) { then($0.mapError(StoreError.init)) }
+    func rotate(_ rotation: Rotation, then: @escaping (Result<RefreshStatus, StoreError>) -> Void) {
+        pool.run(statements.rotate, rotation) { then($0.mapError(StoreError.init)) }
     }
 }
 

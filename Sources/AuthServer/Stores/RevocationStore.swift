@@ -23,14 +23,29 @@ struct RefreshStatus: Sendable, Equatable {
     let revokedNow: Bool
     /// The owner's logout-everywhere cut-off (see `User.tokensNotBefore`), if any.
     var ownerTokensNotBefore: Int64? = nil
+    /// Rotation only: the token was rotated within the reuse interval; this is the successor it
+    /// got then, handed out again.
+    var retryToken: String? = nil
+    /// Rotation only: the token had been rotated before (and not within the reuse interval):
+    /// reuse, so its whole family is now blacklisted.
+    var reused = false
+}
+
+/// A rotation: the presented refresh token and its successor, already signed.
+struct Rotation: Sendable {
+    let token: TokenRecord
+    let successor: TokenRecord
+    /// AUTHD_REFRESH_REUSE_INTERVAL, seconds.
+    let reuseInterval: Double
 }
 
 /// The issued and revoked refresh tokens. Loop-confined like `UserStore`. Each refresh costs one
 /// step: the owner's activity comes along with the token's state.
 protocol RevocationStore: AnyObject {
-    /// Records a refresh token just issued (login, rotation) before it is handed out, as
-    /// simplejwt's `for_user` and `outstand` do.
-    func recordIssued(_ token: TokenRecord, at issuedAt: Double, then: @escaping (Result<Void, StoreError>) -> Void)
+    /// Records a refresh or sliding token just issued before it is handed out, as simplejwt's
+    /// `for_user` and `outstand` do, in the family of `parent` (the token it replaces), or as the
+    /// first of a new family.
+    func recordIssued(_ token: TokenRecord, parent: String?, at issuedAt: Double, then: @escaping (Result<Void, StoreError>) -> Void)
 
     /// Whether `jti` is revoked.
     func isRevoked(jti: String, then: @escaping (Result<Bool, StoreError>) -> Void)
@@ -42,8 +57,9 @@ protocol RevocationStore: AnyObject {
     /// revoked.
     func refreshStatus(jti: String, ownerID: UserID?, then: @escaping (Result<RefreshStatus, StoreError>) -> Void)
 
-    /// A refresh that revokes what it rotates, atomically: revokes `token` when its owner is
-    /// active (or it names none), and says whether it was revoked before. Of several concurrent
-    /// rotations of one token exactly one gets `revokedNow`.
-    func rotate(_ token: TokenRecord, then: @escaping (Result<RefreshStatus, StoreError>) -> Void)
+    /// A refresh that revokes what it rotates, atomically: revokes the token when its owner is
+    /// active (or it names none) and records its successor, and says whether it was revoked
+    /// before. Of several concurrent rotations of one token exactly one gets `revokedNow`. A token
+    /// rotated before is reuse: see `RefreshStatus.retryToken` and `reused`.
+    func rotate(_ rotation: Rotation, then: @escaping (Result<RefreshStatus, StoreError>) -> Void)
 }

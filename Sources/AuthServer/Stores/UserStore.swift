@@ -25,6 +25,15 @@ struct User: Sendable, Equatable {
     var tokenBlacklisted = false
 }
 
+/// A password change: the new hash replaces the old one (unless it changed meanwhile) and every
+/// token of the user issued before second `notBefore` is revoked.
+struct PasswordChange: Sendable, Equatable {
+    let userID: UserID
+    let previousHash: String
+    let newHash: String
+    let notBefore: Int64
+}
+
 /// Why a store could not answer: the handler answers 503, the client retries. (What went wrong
 /// is the store's to log; clients never see it.)
 enum StoreError: Error, Sendable, Equatable {
@@ -48,6 +57,14 @@ protocol UserStore: AnyObject {
 
     /// Sets `last_login` to now. Bookkeeping: nobody waits for it.
     func recordLogin(userID: UserID)
+
+    /// What a login reads of a user, by id (a password change checks the old password).
+    func credentials(id: UserID, then: @escaping (Result<LoginAccount?, StoreError>) -> Void)
+
+    /// Stores a new password hash and revokes every earlier token of the user: their refresh
+    /// tokens blacklisted (so Django refuses them too) and the logout-everywhere cut-off moved to
+    /// `notBefore`. False when the stored hash is no longer `previousHash`.
+    func changePassword(_ change: PasswordChange, then: @escaping (Result<Bool, StoreError>) -> Void)
 
     /// Logout everywhere: every token of the user issued before second `notBefore` is refused
     /// from now on (never moved back by an earlier time).
