@@ -42,6 +42,9 @@ package enum APIError: Error, Sendable, Equatable {
     case methodNotAllowed(method: String, allowed: [String])
     /// 415 `{"detail":"Unsupported media type \"...\" in request."}`.
     case unsupportedMediaType(String)
+    /// 429 `{"detail":"Request was throttled. Expected available in N seconds."}` with
+    /// `Retry-After: N` (DRF's `Throttled`, `wait` already rounded up as DRF rounds it).
+    case throttled(wait: Int)
     /// 503 `{"detail": ...}`: the database or the worker pool cannot take the request now.
     case unavailable(String)
 
@@ -109,6 +112,12 @@ package enum APIError: Error, Sendable, Equatable {
             return HTTPReply(status: 405, headers: [("Allow", allowed.joined(separator: ", "))], body: detail("Method \"\(method)\" not allowed."))
         case .unsupportedMediaType(let type):
             return HTTPReply(status: 415, headers: [], body: detail("Unsupported media type \"\(type)\" in request."))
+        case .throttled(let wait):
+            // DRF's ngettext: "second" for exactly 1.
+            let unit = wait == 1 ? "second" : "seconds"
+            return HTTPReply(
+                status: 429, headers: [("Retry-After", String(wait))],
+                body: detail("Request was throttled. Expected available in \(wait) \(unit)."))
         case .unavailable(let message):
             return HTTPReply(status: 503, headers: [("Retry-After", "1")], body: detail(message))
         }

@@ -53,16 +53,19 @@ final class AuthService {
     let users: any UserStore
     let revocations: any RevocationStore
     let health: any StoreHealth
+    /// Failed logins, counted per client address and username; nil with AUTHD_LOGIN_THROTTLE off.
+    let throttle: (any LoginThrottleStore)?
     let model: UserModel
     let shared: SharedState
     /// This loop's share of /metrics.
     private(set) var counts = MetricsCounts()
 
     init(
-        loop: EventLoop, users: any UserStore, revocations: any RevocationStore, health: any StoreHealth, model: UserModel,
-        shared: SharedState
+        loop: EventLoop, users: any UserStore, revocations: any RevocationStore, throttle: (any LoginThrottleStore)? = nil,
+        health: any StoreHealth, model: UserModel, shared: SharedState
     ) {
         self.loop = loop
+        self.throttle = throttle
         self.model = model
         self.users = users
         self.revocations = revocations

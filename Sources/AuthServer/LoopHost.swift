@@ -23,11 +23,14 @@ final class LoopHost {
     func install(_ model: UserModel) {
         guard service == nil else { return }
         let statements = PostgresStatements(model: model, checkRevokeToken: shared.settings.checkRevokeToken)
-        let pool = PostgresPool(loop: loop, configuration: database, statements: statements.all)
+        let limits = shared.settings.loginThrottle
+        let throttleStatements = limits.isActive ? LoginThrottleStatements(limits, caseInsensitiveUsername: model.caseInsensitiveUsername) : nil
+        let pool = PostgresPool(loop: loop, configuration: database, statements: statements.all + (throttleStatements?.all ?? []))
         self.pool = pool
         service = AuthService(
             loop: loop, users: PostgresUserStore(pool: pool, statements: statements),
-            revocations: PostgresRevocationStore(pool: pool, statements: statements), health: pool, model: model, shared: shared)
+            revocations: PostgresRevocationStore(pool: pool, statements: statements),
+            throttle: throttleStatements.map { PostgresLoginThrottleStore(pool: pool, statements: $0) }, health: pool, model: model, shared: shared)
     }
 
     func handle(_ request: HTTPRequest) {

@@ -32,6 +32,8 @@ struct MetricsCounts: Sendable {
     var latencySums = [Double](repeating: 0, count: RouteLabel.count)
     var loginsSucceeded = 0
     var loginsFailed = 0
+    /// Logins answered 429 by the brute-force protection, before any hash.
+    var loginsThrottled = 0
     var refreshesSucceeded = 0
     var refreshesRefused = 0
     var revokedByBlacklist = 0
@@ -58,6 +60,7 @@ struct MetricsCounts: Sendable {
         for index in latencySums.indices { latencySums[index] += other.latencySums[index] }
         loginsSucceeded += other.loginsSucceeded
         loginsFailed += other.loginsFailed
+        loginsThrottled += other.loginsThrottled
         refreshesSucceeded += other.refreshesSucceeded
         refreshesRefused += other.refreshesRefused
         revokedByBlacklist += other.revokedByBlacklist
@@ -88,6 +91,7 @@ struct MetricsCounts: Sendable {
         switch (route, answer.status) {
         case (Route.obtainPair.index, 200), (Route.obtainSliding.index, 200): loginsSucceeded += 1
         case (Route.obtainPair.index, 401), (Route.obtainSliding.index, 401): loginsFailed += 1
+        case (Route.obtainPair.index, 429), (Route.obtainSliding.index, 429): loginsThrottled += 1
         case (Route.refresh.index, 200):
             refreshesSucceeded += 1
             if revokesOnRotation { revokedByRotation += 1 }

@@ -52,9 +52,10 @@ struct MetricsExposition {
         out.family("authd_http_idle_evictions_total", "counter", "Idle keep-alive connections closed to make room at the connection cap.")
         out.sample("authd_http_idle_evictions_total", [], counts.evictions)
 
-        out.family("authd_logins_total", "counter", "Logins at /api/token/: succeeded, or failed for bad credentials.")
+        out.family("authd_logins_total", "counter", "Logins at /api/token/: succeeded, failed for bad credentials, or throttled (429, no hash computed).")
         out.sample("authd_logins_total", [("result", "succeeded")], counts.loginsSucceeded)
         out.sample("authd_logins_total", [("result", "failed")], counts.loginsFailed)
+        out.sample("authd_logins_total", [("result", "throttled")], counts.loginsThrottled)
 
         out.family("authd_token_refreshes_total", "counter", "Refreshes at /api/token/refresh/: succeeded, or refused (401).")
         out.sample("authd_token_refreshes_total", [("result", "succeeded")], counts.refreshesSucceeded)

@@ -1,5 +1,5 @@
 // POST /api/token/ and /api/token/sliding/: username (USERNAME_FIELD) and password for a token
-// pair, or for one sliding token.
+// pair, or for one sliding token; held back first by the login throttle (LoginThrottle.swift).
 import EventLoop
 import JSON
 import JWT
@@ -31,17 +31,53 @@ extension AuthService {
         // DRF's TokenObtainSerializer names the field after USERNAME_FIELD (`email`, say).
         let fields = try data(of: request).charFields([settings.usernameField, "password"])
         let (username, password) = (fields[0], fields[1])
-        users.account(username: username) { [self] result in
-            switch result {
-            case .failure(let error):
-                storeFailed(request, error)
-            case .success(let account):
-                let shared = self.shared
-                let now = loop.now
-                offload(request, { Self.checkLogin(kind, password: password, account: account, shared: shared, now: now) }) {
-                    [self] outcome in finishLogin(request, kind, outcome)
+        guard let throttle else {
+            users.account(username: username) { [self] result in
+                switch result {
+                case .failure(let error): storeFailed(request, error)
+                case .success(let account): check(request, kind, password: password, account: account, attempt: nil)
                 }
             }
+            return
+        }
+        // The throttle's read and the account's leave in the same pipeline batch (one round
+        // trip); the login goes on when both have answered, and a throttled one never reaches
+        // the worker pool.
+        let attempt = LoginAttempt(username: username, address: clientAddress(request).throttleKey)
+        var verdict: Result<ThrottleVerdict, StoreError>?
+        var account: Result<LoginAccount?, StoreError>?
+        let proceed = { [self] in
+            guard let verdict, let account else { return }
+            switch (verdict, account) {
+            case (.failure(let error), _), (_, .failure(let error)):
+                storeFailed(request, error)
+            case (.success(let verdict), .success(let account)):
+                if let wait = verdict.wait {
+                    send(request, .throttled(wait: wait))
+                } else {
+                    check(request, kind, password: password, account: account, attempt: attempt)
+                }
+            }
+        }
+        throttle.check(attempt) { verdict = $0; proceed() }
+        users.account(username: username) { account = $0; proceed() }
+    }
+
+    /// The client a login is counted under: the socket's peer, or what X-Forwarded-For says when
+    /// the peer is a trusted proxy. A peer evhttp cannot name counts as 0.0.0.0 (never seen on
+    /// TCP sockets).
+    func clientAddress(_ request: HTTPRequest) -> IPAddress {
+        let peer = request.peerAddress.flatMap { IPAddress($0) } ?? IPAddress(bytes: [0, 0, 0, 0])!
+        guard !settings.trustedProxies.ranges.isEmpty else { return peer }
+        return settings.trustedProxies.client(peer: peer, forwardedFor: request.headerValues("X-Forwarded-For"))
+    }
+
+    /// The password check, on the worker pool.
+    private func check(_ request: HTTPRequest, _ kind: LoginKind, password: String, account: LoginAccount?, attempt: LoginAttempt?) {
+        let shared = self.shared
+        let now = loop.now
+        offload(request, { Self.checkLogin(kind, password: password, account: account, shared: shared, now: now) }) {
+            [self] outcome in finishLogin(request, kind, outcome, attempt: attempt)
         }
     }
 
@@ -80,9 +116,9 @@ extension AuthService {
 
     /// Django's check_password saves a rehash before anything else happens, so the rehash is
     /// stored (or has failed) before the answer: a client that logs in sees its hash upgraded.
-    func finishLogin(_ request: HTTPRequest, _ kind: LoginKind, _ outcome: LoginOutcome) {
+    func finishLogin(_ request: HTTPRequest, _ kind: LoginKind, _ outcome: LoginOutcome, attempt: LoginAttempt?) {
         guard let rehash = outcome.rehash else {
-            answer(request, kind, outcome)
+            answer(request, kind, outcome, attempt: attempt)
             return
         }
         users.upgradePasswordHash(userID: rehash.userID, from: rehash.previous, to: rehash.new) { [self] result in
@@ -91,15 +127,25 @@ extension AuthService {
                 storeFailed(request, error)
             } else {
                 // Otherwise a failed rehash only means the next login does the same work again.
-                answer(request, kind, outcome)
+                answer(request, kind, outcome, attempt: attempt)
             }
         }
     }
 
-    private func answer(_ request: HTTPRequest, _ kind: LoginKind, _ outcome: LoginOutcome) {
+    /// The answer, and the throttle's bookkeeping. A refusal (wrong password, unknown or
+    /// inactive user alike) is counted before it is sent: otherwise a client's next attempt,
+    /// sent the moment this answer arrives, could be checked before the failure is stored (one
+    /// round trip more on a path that has just spent a hash; a granted login also writes before
+    /// its answer, so both take the same time). Tokens granted forget the pair's failures, after
+    /// the answer.
+    private func answer(_ request: HTTPRequest, _ kind: LoginKind, _ outcome: LoginOutcome, attempt: LoginAttempt?) {
         switch outcome {
         case .refused:
-            send(request, .noActiveAccount)
+            if let attempt, let throttle {
+                throttle.recordFailure(attempt) { [self] in send(request, .noActiveAccount) }
+            } else {
+                send(request, .noActiveAccount)
+            }
         case .failed:
             send(request, .unavailable("Token signing failed, please retry."))
         case .granted(let recorded, let body, let userID, _):
@@ -114,6 +160,7 @@ extension AuthService {
                     } else {
                         send(request, body)
                     }
+                    if let attempt { throttle?.recordSuccess(attempt) }
                 }
             }
             if settings.updateLastLogin {

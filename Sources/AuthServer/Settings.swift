@@ -95,6 +95,10 @@ package struct Settings: Sendable {
     /// Lines below this level are not written; the access log is at `.info`.
     package var logLevel: LogLevel = .info
     package var logFormat: LogFormat = .text
+    /// Brute-force protection: failed logins counted per client address and username.
+    package var loginThrottle = LoginThrottleSettings()
+    /// Peers whose X-Forwarded-For names the client (reverse proxies, load balancers).
+    package var trustedProxies = TrustedProxies()
 
     package init() {}
 }
@@ -214,6 +218,16 @@ extension Settings {
         .integer("AUTHD_BODY_BUDGET", "bytes of request bodies held at once, over all connections (default 67108864)", \.bodyBudget, maximum: 1 << 40),
         .choice("AUTHD_LOG_LEVEL", "debug, info (default: includes one line per request), warn or error", \.logLevel, \.name),
         .choice("AUTHD_LOG_FORMAT", "text (default) or json: one JSON object per line", \.logFormat, \.name),
+        .flag("AUTHD_LOGIN_THROTTLE", "false: no brute-force protection (default true: failed logins are counted and limited)", \.loginThrottle.enabled),
+        .rate("AUTHD_LOGIN_THROTTLE_PAIR_RATE", "failed logins of one username from one address (default 10/15m)", \.loginThrottle.pair),
+        .rate("AUTHD_LOGIN_THROTTLE_ADDRESS_RATE", "failed logins from one address, any username (default 100/h)", \.loginThrottle.address),
+        .rate("AUTHD_LOGIN_THROTTLE_USER_RATE", "failed logins of one username from addresses it has not logged in from (default 100/h)", \.loginThrottle.user),
+        .integer(
+            "AUTHD_LOGIN_THROTTLE_KNOWN_FOR", "seconds a successful login exempts its username and address from the address and user rates (default 2592000; 0: never)",
+            \.loginThrottle.knownFor, minimum: 0, maximum: tenYears),
+        SettingVariable(name: "AUTHD_TRUSTED_PROXIES", help: "proxies whose X-Forwarded-For names the client: addresses or CIDR networks, comma-separated (default none)") {
+            settings, value throws(SettingsError) in settings.trustedProxies = try TrustedProxies(setting: value)
+        },
     ]
 
     /// AUTHD_PASSWORD_HASHERS: Django's dotted class paths or the algorithm names, in order.
@@ -293,6 +307,14 @@ extension Settings {
             fields.append(("refresh_cookie_path", .text(refreshCookiePath)))
         }
         if cors.isOn { fields.append(("cors_allowed_origins", .text((cors.allowedOrigins + cors.allowedOriginRegexes.map(\.source)).joined(separator: " ")))) }
+        if loginThrottle.isActive {
+            let rates = [("pair", loginThrottle.pair), ("address", loginThrottle.address), ("user", loginThrottle.user)]
+            fields.append(("login_throttle", .text(rates.map { "\($0)=\($1.map(\.description) ?? "off")" }.joined(separator: ","))))
+            fields.append(("login_throttle_known_for_s", .integer(loginThrottle.knownFor)))
+        } else {
+            fields.append(("login_throttle", .text("off")))
+        }
+        if !trustedProxies.ranges.isEmpty { fields.append(("trusted_proxies", .text(trustedProxies.ranges.map(\.description).joined(separator: ",")))) }
         return fields
     }
 }
@@ -388,6 +410,13 @@ extension SettingVariable {
     /// A string taken as it is.
     static func text(_ name: String, _ help: String, _ set: @escaping @Sendable (inout Settings, String) -> Void) -> SettingVariable {
         SettingVariable(name: name, help: help) { settings, value throws(SettingsError) in set(&settings, value) }
+    }
+
+    /// A login throttle rate (`10/15m`, DRF's `100/hour`), or `off`.
+    static func rate(_ name: String, _ help: String, _ field: any WritableKeyPath<Settings, ThrottleRate?> & Sendable) -> SettingVariable {
+        SettingVariable(name: name, help: help) { settings, value throws(SettingsError) in
+            settings[keyPath: field] = try ThrottleRate.parse(value, setting: name)
+        }
     }
 
     /// A decimal integer from `minimum` to `maximum`.

@@ -113,6 +113,30 @@ public final class HTTPRequest {
         return evhttp_find_header(headers, name).map { String(cString: $0) }
     }
 
+    /// Every value of header `name` (case-insensitive), in the order received.
+    public func headerValues(_ name: String) -> [String] {
+        guard let raw, let headers = evhttp_request_get_input_headers(raw) else { return [] }
+        var values: [String] = []
+        var entry = headers.pointee.tqh_first
+        while let current = entry {
+            if let key = current.pointee.key, let value = current.pointee.value, strcasecmp(key, name) == 0 {
+                values.append(String(cString: value))
+            }
+            entry = current.pointee.next.tqe_next
+        }
+        return values
+    }
+
+    /// The socket peer's address as evhttp recorded it at accept (numeric: `127.0.0.1`, `::1`,
+    /// `::ffff:192.0.2.1` on a dual-stack socket); nil once answered, or if evhttp has none.
+    public var peerAddress: String? {
+        guard let raw, let connection = evhttp_request_get_connection(raw) else { return nil }
+        var address: UnsafeMutablePointer<CChar>? = nil
+        var port: UInt16 = 0
+        evhttp_connection_get_peer(connection, &address, &port)
+        return address.map { String(cString: $0) }
+    }
+
     /// Sends the answer; later calls do nothing.
     public func respond(_ reply: HTTPReply) {
         guard let raw else { return }

@@ -30,7 +30,9 @@ final class InMemoryServer: Sendable {
             let store = InMemoryStore()
             store.add(id: 1, username: "Gokul", passwordHash: hash)
             store.add(id: 2, username: "inactive", passwordHash: hash, isActive: false)
-            let service = AuthService(loop: loop, users: store, revocations: store, health: store, model: .djangoDefault, shared: shared)
+            let service = AuthService(
+                loop: loop, users: store, revocations: store, throttle: shared.settings.loginThrottle.isActive ? store : nil, health: store,
+                model: .djangoDefault, shared: shared)
             let server = try! HTTPServer(
                 loop: loop,
                 configuration: HTTPServerConfiguration(port: 0, requestDeadline: deadline, renderRefusal: APIError.renderRefusal),
@@ -116,6 +118,37 @@ struct HandlerTests {
         let upgraded = server.read { $0.accounts["Gokul"]!.passwordHash }
         #expect(upgraded.hasPrefix("pbkdf2_sha256$2000$"))
         #expect(server.login().access != "")
+    }
+
+    @Test("obtain: a throttled login is DRF's 429 and reaches no hash; refusals are counted before the 401, grants after")
+    func throttle() throws {
+        let server = try InMemoryServer()
+        server.withStore { $0.throttleVerdict = ThrottleVerdict(pairWait: 3.2, addressWait: nil, userWait: 0.5) }
+        for path in ["/api/token/", "/api/token/sliding/"] {
+            let throttled = server.post(path, #"{"username": "Gokul", "password": 123}"#)
+            #expect(throttled.status == 429)
+            #expect(throttled.body["detail"]?.stringValue == "Request was throttled. Expected available in 4 seconds.")
+        }
+        #expect(server.read { $0.loginFailures.isEmpty && $0.loginSuccesses.isEmpty && $0.throttleChecks.count == 2 })
+        #expect(server.read { $0.throttleChecks[0] } == LoginAttempt(username: "Gokul", address: "127.0.0.1"))
+        // Field errors are answered before the throttle is asked.
+        #expect(server.post("/api/token/", #"{"username": "Gokul"}"#).status == 400)
+        #expect(server.read { $0.throttleChecks.count } == 2)
+
+        server.withStore { $0.throttleVerdict = .open }
+        #expect(server.post("/api/token/", #"{"username": "nobody", "password": "123"}"#).status == 401)
+        #expect(server.post("/api/token/", #"{"username": "inactive", "password": "123"}"#).status == 401)
+        #expect(server.read { $0.loginFailures.map(\.username) } == ["nobody", "inactive"])
+        _ = server.login()
+        #expect(server.read { $0.loginSuccesses } == [LoginAttempt(username: "Gokul", address: "127.0.0.1")])
+
+        server.withStore { $0.isDown = true }
+        #expect(server.post("/api/token/", #"{"username": "Gokul", "password": 123}"#).status == 503)
+
+        let off = try InMemoryServer { $0.loginThrottle.enabled = false }
+        off.withStore { $0.throttleVerdict = ThrottleVerdict(pairWait: 10) }
+        #expect(off.post("/api/token/", #"{"username": "nobody", "password": "123"}"#).status == 401)
+        #expect(off.read { $0.throttleChecks.isEmpty && $0.loginFailures.isEmpty })
     }
 
     @Test("refresh: a valid refresh token gets an access token; a revoked one or an inactive owner's is refused")

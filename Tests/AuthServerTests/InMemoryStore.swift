@@ -5,7 +5,7 @@ import Postgres
 
 /// One loop's users and revoked tokens. Completions run at once (a real store may also answer
 /// before it returns: the pool does when it refuses a query).
-final class InMemoryStore: UserStore, RevocationStore, StoreHealth {
+final class InMemoryStore: UserStore, RevocationStore, LoginThrottleStore, StoreHealth {
     var accounts: [String: LoginAccount] = [:]
     var usernames: [UserID: String] = [:]
     var issued: [String: TokenRecord] = [:]
@@ -19,6 +19,11 @@ final class InMemoryStore: UserStore, RevocationStore, StoreHealth {
     static let userOne = UserID(text: "1", isInteger: true)
     /// While true, every call fails as a database outage does.
     var isDown = false
+    /// What every throttle check answers.
+    var throttleVerdict = ThrottleVerdict.open
+    var throttleChecks: [LoginAttempt] = []
+    var loginFailures: [LoginAttempt] = []
+    var loginSuccesses: [LoginAttempt] = []
 
     func add(id number: Int64, username: String, passwordHash: String, isActive: Bool = true) {
         let id = UserID(text: String(number), isInteger: true)
@@ -130,6 +135,22 @@ final class InMemoryStore: UserStore, RevocationStore, StoreHealth {
                 RefreshStatus(
                     ownerActive: ownerActive, revokedBefore: revokedBefore, revokedNow: revokes,
                     ownerTokensNotBefore: token.userID.flatMap { tokensNotBefore[$0] }, reused: reused)))
+    }
+
+    // MARK: LoginThrottleStore
+
+    func check(_ attempt: LoginAttempt, then: @escaping (Result<ThrottleVerdict, StoreError>) -> Void) {
+        throttleChecks.append(attempt)
+        answer(throttleVerdict, then)
+    }
+
+    func recordFailure(_ attempt: LoginAttempt, then: @escaping () -> Void) {
+        loginFailures.append(attempt)
+        then()
+    }
+
+    func recordSuccess(_ attempt: LoginAttempt) {
+        loginSuccesses.append(attempt)
     }
 
     // MARK: StoreHealth

@@ -231,6 +231,12 @@ class ServerPool:
             "DATABASE_URL": self.database.url,
             "AUTHD_SIGNING_KEY": self.signing_key,
             "AUTHD_HASH_ITERATIONS": "1000",
+            # Brute-force protection stays on, so its queries run beside every login of the
+            # suite, with limits no test reaches: the suite fails thousands of logins from
+            # 127.0.0.1. test_login_throttle.py sets its own limits (None restores a default).
+            "AUTHD_LOGIN_THROTTLE_PAIR_RATE": "1000/m",
+            "AUTHD_LOGIN_THROTTLE_ADDRESS_RATE": "100000/m",
+            "AUTHD_LOGIN_THROTTLE_USER_RATE": "1000/m",
         }
         if profile == "default":
             pass
