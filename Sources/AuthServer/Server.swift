@@ -5,17 +5,24 @@ import Postgres
 
 package enum Server {
     /// Runs until SIGINT or SIGTERM; then stops accepting, lets requests in flight finish (up to
-    /// `drainSeconds`), closes the database connections and returns.
+    /// `drainSeconds`), closes the database connections and returns. SIGHUP re-reads the signing
+    /// keys and puts them in force without stopping anything.
     package static func run(settings original: Settings, drainSeconds: Double = 10) throws(SettingsError) {
+        // Signals are taken by the main thread alone (sigwait), so block them before any thread
+        // starts: the threads inherit the mask. (SIGHUP's default action would end the process.)
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGHUP)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+
         var settings = original
         let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         if settings.loopThreads == 0 { settings.loopThreads = cores }
         if settings.workerThreads == 0 { settings.workerThreads = cores }
         guard !settings.databaseURL.isEmpty else { throw SettingsError("DATABASE_URL is required") }
-        guard !settings.signingKey.isEmpty else {
-            throw SettingsError("a signing key is required: set AUTHD_SIGNING_KEY or AUTHD_SIGNING_KEY_FILE")
-        }
-        let authority = try TokenAuthority(settings: settings)
+        let authority = try TokenAuthority(settings: settings, keys: SigningKeys.load(settings, rereadFile: false))
         var database: PostgresConfiguration
         do {
             database = try PostgresConfiguration(settings.databaseURL)
@@ -44,19 +51,14 @@ package enum Server {
             maxConnections: max(1, connectionCap / settings.loopThreads), headerTimeout: Double(settings.headerTimeout),
             bodyTimeout: Double(settings.bodyTimeout), bodyMinRate: settings.bodyMinRate, keepAliveTimeout: Double(settings.keepAliveTimeout),
             writeTimeout: Double(settings.writeTimeout), bodyBudget: BodyBudget(limit: settings.bodyBudget))
-        // Signals are taken by the main thread alone (sigwait), so block them before any thread
-        // starts: the threads inherit the mask.
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGINT)
-        sigaddset(&signals, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
-
         let workers = WorkerPool(threads: settings.workerThreads, queueLimit: 64 * settings.workerThreads)
         let shared = try SharedState(settings: settings, authority: authority, workers: workers)
         Log.configure(level: settings.logLevel, format: settings.logFormat)
         _ = ProcessFacts.startTime
-        Log.write(.info, "authd starting", settings.summary(database: database.target) + [("descriptor_limit", .integer(descriptorLimit)), ("connection_cap", .integer(connectionCap))])
+        Log.write(
+            .info, "authd starting",
+            settings.summary(database: database.target) + keyFields(authority)
+                + [("descriptor_limit", .integer(descriptorLimit)), ("connection_cap", .integer(connectionCap))])
 
         // The user model from the catalog. When the database cannot be reached yet, the loops
         // start without it (answering 503) and a thread keeps asking until it can.
@@ -126,12 +128,36 @@ package enum Server {
         Log.info("authd listening on \(host):\(actualPort) with \(settings.loopThreads) loops and \(settings.workerThreads) workers")
 
         var received: Int32 = 0
-        sigwait(&signals, &received)
+        while true {
+            guard sigwait(&signals, &received) == 0 else { continue }
+            guard received == SIGHUP else { break }
+            reloadKeys(settings: settings, into: shared)
+        }
         Log.info("authd received signal \(received): draining")
         startup.withLock { state in for stop in state.stoppers { stop() } }
         for thread in threads { thread.join() }
         workers.stop()
         Log.info("authd stopped")
+    }
+
+    /// SIGHUP: the keys read again and a new authority put in force for every loop and worker at
+    /// once. Requests are not paused: a refresh that verified with the old keys signs with the
+    /// key active when it signs, which a rotation wants either way. A
+    /// key that does not load leaves the old keys in force, and the log says why (never the key).
+    static func reloadKeys(settings: Settings, into shared: SharedState) {
+        do {
+            let authority = try TokenAuthority(settings: settings, keys: SigningKeys.load(settings, rereadFile: true))
+            shared.install(authority)
+            Log.write(.info, "signing keys reloaded", keyFields(authority))
+        } catch {
+            Log.write(.error, "signing keys not reloaded: the previous keys stay in force", [("reason", .text(error.description))])
+        }
+    }
+
+    /// The keys in force, for the log: their ids, never their material.
+    static func keyFields(_ authority: TokenAuthority) -> [(String, LogValue)] {
+        guard let active = authority.activeKeyID else { return [] }
+        return [("active_kid", .text(active)), ("kids", .text(authority.keyIDs.joined(separator: ",")))]
     }
 
     /// Raises the soft limit on open descriptors to the hard limit, as nginx and Go do: the

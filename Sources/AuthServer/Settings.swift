@@ -13,6 +13,10 @@ package struct Settings: Sendable {
     package var algorithm: JWSAlgorithm = .HS256
     /// The signing key: an HMAC secret's bytes, or a PEM private key's text.
     package var signingKey: [UInt8] = []
+    /// AUTHD_SIGNING_KEY_FILE, read again on SIGHUP.
+    package var signingKeyFile: String?
+    /// AUTHD_SIGNING_KEYS_DIR: keys with ids, one active (see SigningKeys), read at start and on SIGHUP.
+    package var signingKeysDirectory: String?
     /// Seconds (simplejwt's defaults: 5 minutes and 1 day).
     package var accessTokenLifetime: Int = 300
     package var refreshTokenLifetime: Int = 86_400
@@ -124,6 +128,10 @@ extension Settings {
         .text("AUTHD_LISTEN", "host:port to listen on (default 127.0.0.1:8000)") { $0.listen = $1 },
         .text("DATABASE_URL", "PostgreSQL connection URL (required)") { $0.databaseURL = $1 },
         .text("AUTHD_SIGNING_KEY", "HMAC secret, or PEM private key for RS/PS/ES/EdDSA") { $0.signingKey = Array($1.utf8) },
+        .text(
+            "AUTHD_SIGNING_KEYS_DIR",
+            "directory of keys with ids, instead of one key: <kid>.key (HMAC secret) or <kid>.pem files, and a file `active` naming the one that signs; tokens carry kid; re-read on SIGHUP"
+        ) { $0.signingKeysDirectory = $1.isEmpty ? nil : $1 },
         SettingVariable(name: "AUTHD_ALGORITHM", help: "HS256 (default), HS384, HS512, RS256..512, PS256..512, ES256..512, EdDSA") { s, v throws(SettingsError) in
             guard let algorithm = JWSAlgorithm(headerValue: v) else { throw SettingsError("AUTHD_ALGORITHM: unknown algorithm \"\(v)\"") }
             s.algorithm = algorithm
@@ -262,11 +270,15 @@ extension Settings {
             do {
                 // Key files usually end with a newline (editors, `authd keygen > file`,
                 // Docker secrets); it is not part of the key.
-                var key = try readFile(path)
-                while let last = key.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { key.removeLast() }
-                settings.signingKey = key
+                settings.signingKey = SigningKeys.withoutTrailingNewlines(try readFile(path))
             } catch {
                 throw SettingsError("AUTHD_SIGNING_KEY_FILE: cannot read \(path)")
+            }
+            settings.signingKeyFile = path
+        }
+        if settings.signingKeysDirectory != nil {
+            guard environment["AUTHD_SIGNING_KEY"] == nil && settings.signingKeyFile == nil else {
+                throw SettingsError("set AUTHD_SIGNING_KEYS_DIR or a single key (AUTHD_SIGNING_KEY, AUTHD_SIGNING_KEY_FILE), not both")
             }
         }
         try settings.refreshCookie.validate(effectivePath: settings.refreshCookiePath)
@@ -284,7 +296,8 @@ extension Settings {
     package func summary(database: String) -> [(String, LogValue)] {
         var fields: [(String, LogValue)] = [
             ("listen", .text(listen)), ("database", .text(database)), ("algorithm", .text(algorithm.rawValue)),
-            ("signing_key", .text(signingKey.isEmpty ? "(unset)" : "*** (\(signingKey.count) bytes)")),
+            signingKeysDirectory.map { ("signing_keys_dir", .text($0)) }
+                ?? ("signing_key", .text(signingKey.isEmpty ? "(unset)" : "*** (\(signingKey.count) bytes)")),
             ("access_lifetime_s", .integer(accessTokenLifetime)), ("refresh_lifetime_s", .integer(refreshTokenLifetime)),
             ("rotate", .text("\(rotateRefreshTokens)")), ("blacklist_after_rotation", .text("\(blacklistAfterRotation)")),
             ("leeway_s", .integer(leeway)), ("loops", .integer(loopThreads)), ("workers", .integer(workerThreads)),

@@ -18,14 +18,18 @@ package struct TokenSubject: Sendable {
     }
 }
 
-/// The token rules of simplejwt 5.5, with one signing key. Immutable and shared by all threads.
+/// The token rules of simplejwt 5.5, with its signing keys. Immutable and shared by all threads;
+/// a SIGHUP builds a new one with the keys re-read (SharedState swaps it in).
 /// Public, with what the handlers do to a token's claims, for the fuzz harness (Sources/FuzzHarness).
 package final class TokenAuthority: Sendable {
     let signer: JWTSigner
     let verifier: JWTVerifier
     let settings: Settings
-    /// GET /.well-known/jwks.json: the public key of an asymmetric signing key as a JWK Set
-    /// (RFC 7517), or an empty set for an HMAC secret, which is never published.
+    /// The active key's id (nil for a single key) and every verifying key's, for logs.
+    package let activeKeyID: String?
+    package let keyIDs: [String]
+    /// GET /.well-known/jwks.json: the public keys of asymmetric keys as a JWK Set (RFC 7517),
+    /// the active key first, or an empty set for HMAC secrets, which are never published.
     let keySet: String
 
     /// A signed token and the claims it carries.
@@ -34,21 +38,23 @@ package final class TokenAuthority: Sendable {
         package let claims: JSONObject
     }
 
-    package init(settings: Settings) throws(SettingsError) {
+    /// With the one key of `settings.signingKey`, without an id (simplejwt's layout).
+    package convenience init(settings: Settings) throws(SettingsError) {
+        try self.init(settings: settings, keys: SigningKeys.single(settings.signingKey, algorithm: settings.algorithm))
+    }
+
+    package init(settings: Settings, keys: SigningKeys) throws(SettingsError) {
         self.settings = settings
-        let key: JWTKey
         do {
-            if settings.algorithm.isHMAC {
-                key = try JWTKey.hmac(secret: settings.signingKey, algorithm: settings.algorithm)
-            } else {
-                key = try JWTKey.pem(String(decoding: settings.signingKey, as: UTF8.self), algorithm: settings.algorithm)
-            }
-            signer = try JWTSigner(key: key)
+            signer = try JWTSigner(key: keys.active, includeKeyID: keys.carryKeyID)
         } catch {
-            throw SettingsError("signing key refused for \(settings.algorithm.rawValue): \(error.detail.isEmpty ? "\(error.kind)" : error.detail)")
+            throw SettingsError("signing key refused for \(settings.algorithm.rawValue): \(error.reason)")
         }
-        verifier = JWTVerifier(keys: JWTKeySet(key))
-        keySet = JSONValue.object(["keys": .array(JWK.publicJWK(of: key).map { [.object($0)] } ?? [])]).serializedString()
+        verifier = JWTVerifier(keys: keys.verifying)
+        activeKeyID = keys.active.keyID
+        keyIDs = keys.verifying.keys.compactMap(\.keyID)
+        let published = keys.verifying.keys.compactMap { JWK.publicJWK(of: $0) }.map { JSONValue.object($0) }
+        keySet = JSONValue.object(["keys": .array(published)]).serializedString()
     }
 
     /// RSA signatures cost hundreds of microseconds: they go to a worker, the rest run inline.
