@@ -149,8 +149,8 @@ def test_compose_makes_the_signing_key_once_in_a_volume_authd_reads(compose):
 
 
 @pytest.mark.parametrize("algorithm", ["HS256", "ES256"])
-def test_keygen_script_makes_a_key_authd_accepts_and_never_replaces_it(compose, authd_bin, database, tmp_path,
-                                                                       algorithm):
+def test_keygen_script_makes_a_key_authd_accepts_and_never_replaces_it(compose, authd_bin, database, migrated,
+                                                                       tmp_path, algorithm):
     # The service's own script, run here with the volume replaced by a folder and `authd` by the
     # binary under test.
     folder = tmp_path / "keys"
