@@ -1,8 +1,14 @@
 # The authd image: built with the official Swift image on Debian 12, run on debian:bookworm-slim
 # with only the native libraries the binary links (the Swift runtime is linked in statically).
 #   docker build -t authd:local .      (docker compose builds it as authd:local too)
+# The base images are build arguments, so that a machine without a registry can build this very
+# file from bases it made itself (scripts/image-check does, with podman); the defaults are the
+# official images.
 
-FROM swift:6.3-bookworm AS build
+ARG BUILD_IMAGE=swift:6.3-bookworm
+ARG RUNTIME_IMAGE=debian:bookworm-slim
+
+FROM ${BUILD_IMAGE} AS build
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         libevent-dev libssl-dev libpq-dev libargon2-dev libcrypt-dev pkg-config \
@@ -21,15 +27,18 @@ COPY sql sql
 RUN swift build -c release --static-swift-stdlib --product authd \
     && install -D "$(swift build -c release --show-bin-path)/authd" /out/authd
 
-FROM debian:bookworm-slim
+FROM ${RUNTIME_IMAGE}
 # Exactly the packages of the libraries the binary names (Tests/Integration/test_deployment.py
 # checks this list against it): libevent and its pthreads part, libcrypto (in libssl3), libpq,
 # libargon2. libc, libm, libstdc++, libgcc_s and libcrypt (libcrypt1, which the essential
 # perl-base and login need) are in the base image. No ca-certificates: authd opens no
 # TLS connection that trusts the system store (libpq 15 verifies against sslrootcert, a file).
+# apt-get clean: the official image's docker-clean hook already drops the downloaded packages and
+# apt's caches; a base without that hook (a debootstrap one) would keep 70 MB of them.
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         libevent-2.1-7 libevent-pthreads-2.1-7 libssl3 libpq5 libargon2-1 \
+    && apt-get clean \
     && rm -rf /var/lib/apt/lists/*
 # A numeric USER: Kubernetes' runAsNonRoot can only verify a number.
 RUN groupadd --system --gid 10001 authd \

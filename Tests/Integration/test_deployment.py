@@ -41,13 +41,33 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
             for line in logical.splitlines() if line.strip()]
 
 
+def dockerfile_global_args() -> dict[str, str]:
+    """The ARGs before the first FROM (the only ones a FROM line can use), with their defaults."""
+    arguments: dict[str, str] = {}
+    for instruction, text in dockerfile_instructions():
+        if instruction == "FROM":
+            break
+        assert instruction == "ARG", "only ARG may come before the first FROM, not %s" % instruction
+        name, _, default = text.partition("=")
+        arguments[name.strip()] = default.strip()
+    return arguments
+
+
 def dockerfile_stages() -> list[list[tuple[str, str]]]:
+    """The stages' instructions; FROM lines with the global ARGs' defaults substituted, which is
+    what `docker build` without --build-arg builds."""
+    defaults = dockerfile_global_args()
+
+    def expand(text: str) -> str:
+        return re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: defaults[m.group(1) or m.group(2)], text)
+
     stages: list[list[tuple[str, str]]] = []
-    for instruction in dockerfile_instructions():
-        if instruction[0] == "FROM":
+    for instruction, arguments in dockerfile_instructions()[len(defaults):]:
+        if instruction == "FROM":
             stages.append([])
-        assert stages, "the Dockerfile must start with FROM"
-        stages[-1].append(instruction)
+            arguments = expand(arguments)
+        assert stages, "the Dockerfile must start with FROM (after the global ARGs)"
+        stages[-1].append((instruction, arguments))
     return stages
 
 
@@ -129,8 +149,8 @@ def test_compose_makes_the_signing_key_once_in_a_volume_authd_reads(compose):
 
 
 @pytest.mark.parametrize("algorithm", ["HS256", "ES256"])
-def test_keygen_script_makes_a_key_authd_accepts_and_never_replaces_it(compose, authd_bin, database, tmp_path,
-                                                                       algorithm):
+def test_keygen_script_makes_a_key_authd_accepts_and_never_replaces_it(compose, authd_bin, database, migrated,
+                                                                       tmp_path, algorithm):
     # The service's own script, run here with the volume replaced by a folder and `authd` by the
     # binary under test.
     folder = tmp_path / "keys"
@@ -227,6 +247,13 @@ def test_dockerfile_builds_a_static_stdlib_binary_in_a_swift_stage():
     assert swift_build, "no swift build in the build stage"
     for option in ("-c release", "--static-swift-stdlib", "--product authd"):
         assert option in swift_build[0], "the build does not use %s" % option
+
+
+def test_base_images_are_build_arguments_defaulting_to_the_official_images():
+    # scripts/image-check builds this file from bases made on a machine without a registry.
+    assert dockerfile_global_args() == {"BUILD_IMAGE": "swift:6.3-bookworm", "RUNTIME_IMAGE": "debian:bookworm-slim"}
+    froms = [arguments for instruction, arguments in dockerfile_instructions() if instruction == "FROM"]
+    assert froms == ["${BUILD_IMAGE} AS build", "${RUNTIME_IMAGE}"]
 
 
 def test_runtime_stage_is_slim_non_root_and_probes_itself():
