@@ -17,11 +17,14 @@ final class SharedState: Sendable {
     let hashers: PasswordHashers
     let workers: WorkerPool
     let router: Router
+    /// GET /openapi.json, for these settings' paths and username field.
+    let openAPI: String
     let metrics = MetricsRegistry()
 
     init(settings: Settings, authority: TokenAuthority, workers: WorkerPool) throws(SettingsError) {
         self.settings = settings
         self.router = try Router(paths: settings.paths)
+        self.openAPI = OpenAPIDocument.served(settings)
         self.currentAuthority = Lock(authority)
         self.hashers = PasswordHashers(settings.passwordHashers, pbkdf2Iterations: settings.hashIterations)
         self.workers = workers
@@ -165,7 +168,7 @@ final class AuthService {
                         droppedLogLines: Log.droppedLines)
                     request.respond(status: 200, body: Array(text.utf8), contentType: MetricsExposition.contentType)
                 }
-            case .openAPI: request.respond(status: 200, json: OpenAPIDocument.json)
+            case .openAPI: request.respond(status: 200, json: shared.openAPI)
             case .keySet: request.respond(status: 200, json: authority.keySet)
             }
         } catch {

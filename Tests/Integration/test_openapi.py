@@ -45,6 +45,19 @@ def test_openapi_json_serves_exactly_the_document(default_server, document_text)
     assert resp.content == document_text.encode("utf-8")
 
 
+def test_a_server_with_other_paths_and_username_field_serves_them_in_its_document(spawn_server, document):
+    from openapi_spec_validator import validate
+
+    server = spawn_server("default", AUTHD_TOKEN_OBTAIN_PATH="/auth/jwt/create/", AUTHD_USERNAME_FIELD="email")
+    served = expect(server.get("/openapi.json"), 200, exact_bytes=False)
+    validate(served)
+    assert "/auth/jwt/create/" in served["paths"] and "/api/token/" not in served["paths"]
+    assert list(served["paths"]) == ["/auth/jwt/create/"] + list(document["paths"])[1:]
+    credentials = served["components"]["schemas"]["Credentials"]
+    assert credentials["required"] == ["email", "password"] and "email" in credentials["properties"]
+    assert served["paths"]["/auth/jwt/create/"] == document["paths"]["/api/token/"]
+
+
 def test_the_document_is_valid_openapi_3_1(document):
     from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
