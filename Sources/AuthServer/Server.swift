@@ -30,6 +30,7 @@ package enum Server {
             throw SettingsError("DATABASE_URL: \(error.description)")
         }
         database.connections = settings.databaseConnectionsPerLoop
+        database.preparedStatements = settings.databasePreparedStatements
         database.logger = { Log.warning("postgres: \($0)") }
         database.queryFailed = DatabaseFailureLog.report
         let (host, port) = try listenAddress(settings.listen)

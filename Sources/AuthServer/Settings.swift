@@ -77,6 +77,8 @@ package struct Settings: Sendable {
     package var usernameCaseInsensitive = false
     /// Postgres connections per loop.
     package var databaseConnectionsPerLoop: Int = 2
+    /// False for a pooler in transaction mode: no prepared statements.
+    package var databasePreparedStatements = true
     /// Seconds within which every request is answered.
     package var requestDeadline: Double = 10
     /// Largest request body accepted, bytes: Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), so
@@ -218,6 +220,9 @@ extension Settings {
         .identifier("AUTHD_USER_ID_FIELD", "the user column tokens identify users by (default id)", \.userIDField),
         .identifier("AUTHD_USER_ID_CLAIM", "the claim that holds it (default user_id)", \.userIDClaim),
         .flag("AUTHD_USERNAME_CASE_INSENSITIVE", "true: logins match the username ignoring case", \.usernameCaseInsensitive),
+        .flag(
+            "AUTHD_DB_PREPARED_STATEMENTS", "false behind a pooler in transaction mode (PgBouncer): every query sent unprepared (default true)",
+            \.databasePreparedStatements),
         .integer("AUTHD_DB_CONNECTIONS", "Postgres connections per loop thread (default 2)", \.databaseConnectionsPerLoop, maximum: 64),
         .integer("AUTHD_MAX_CONNECTIONS", "client connections at once (default: from the descriptor limit)", \.maxConnections, maximum: 10_000_000),
         .integer("AUTHD_HEADER_TIMEOUT", "seconds for a request head, not restarted by each byte (default 10)", \.headerTimeout, maximum: 3600),

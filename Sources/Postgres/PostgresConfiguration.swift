@@ -21,6 +21,10 @@ public struct PostgresConfiguration: Sendable {
     /// sync point: one write, and one answer from the server. 1 means one query per round trip. A timeout or a lost connection fails
     /// every query in flight on that connection, so deeper pipelines lose more at once.
     public var pipelineDepth: Int = 16
+    /// False: statements are never prepared; each query carries its SQL as an unnamed statement.
+    /// What a pooler in transaction mode needs (PgBouncer 1.18 cannot carry a connection's
+    /// prepared statements to the next server connection), at the cost of parsing every query.
+    public var preparedStatements = true
     /// Seconds from `query` to its completion, queue wait included; then `.timeout`.
     public var queryTimeout: Double = 5
     /// Seconds allowed to connect and prepare the statements (libpq's `connect_timeout` is not

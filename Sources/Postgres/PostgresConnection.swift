@@ -34,6 +34,8 @@ final class PostgresConnection {
     private let statements: [PreparedStatement]
     /// Names of the statements that may share a sync point.
     private let readOnlyStatements: Set<String>
+    /// Each statement's SQL by name, for unnamed statements (`preparedStatements` off).
+    private let sqlByName: [String: String]
     private let watch: SocketWatch
     private var connection: OpaquePointer?
     private var retryTimer: LoopTimer?
@@ -69,6 +71,7 @@ final class PostgresConnection {
         (keywords, values) = configuration.poolParameters
         self.statements = statements
         readOnlyStatements = Set(statements.filter(\.readOnly).map(\.name))
+        sqlByName = Dictionary(statements.map { ($0.name, $0.sql) }, uniquingKeysWith: { first, _ in first })
         watch = SocketWatch(loop: loop)
     }
 
@@ -143,7 +146,7 @@ final class PostgresConnection {
     private func connected() {
         // Nonblocking sends: PQsendQueryPrepared queues what the kernel won't take, PQflush sends it.
         guard PQsetnonblocking(connection, 1) == 0 else { return broke(errorMessage) }
-        guard !statements.isEmpty else { return becomeIdle() }
+        guard !statements.isEmpty, configuration.preparedStatements else { return becomeIdle() }
         move(to: .preparing)
         nextStatement = 0
         sendPrepare()
@@ -192,7 +195,12 @@ final class PostgresConnection {
         for (index, query) in queries.enumerated() {
             let sent = withCStrings(query.parameters) { values in
                 // Text parameters (lengths and formats NULL), text results (0).
-                PQsendQueryPrepared(connection, query.statement, Int32(query.parameters.count), values, nil, nil, 0)
+                if configuration.preparedStatements {
+                    return PQsendQueryPrepared(connection, query.statement, Int32(query.parameters.count), values, nil, nil, 0)
+                }
+                // No parameter types: Postgres infers them, as it does when preparing.
+                return PQsendQueryParams(
+                    connection, sqlByName[query.statement] ?? "", Int32(query.parameters.count), nil, values, nil, nil, 0)
             }
             // Part of a request may have reached the server, so a failure here is a lost
             // connection for the queries, not a chance to retry them.

@@ -1,8 +1,8 @@
-"""authd through PgBouncer (Debian 12's 1.18) in session mode, the pooler most PostgreSQL
-deployments put in front: `authd migrate`, `authd user create` and `authd serve` all connect
-through it, and every endpoint answers as it does directly. (Transaction mode is not supported
-yet: every pooled connection prepares authd's named statements, which PgBouncer 1.18 does not
-carry across server connections in that mode; docs/scaling.md.)"""
+"""authd through PgBouncer (Debian 12's 1.18), the pooler most PostgreSQL deployments put in
+front, in both its modes: in session mode `authd migrate`, `authd user create` and `authd serve`
+all connect through it; in transaction mode (server connections change between transactions,
+so prepared statements cannot be kept) `authd serve` runs with AUTHD_DB_PREPARED_STATEMENTS=false.
+Every endpoint answers as it does directly."""
 
 from __future__ import annotations
 
@@ -16,13 +16,14 @@ import pytest
 from authd_testlib import BLACKLISTED, AuthdCLI, auth_header, expect, expect_tokens, free_port, token_err, unique
 
 
-@pytest.fixture(scope="module")
-def pgbouncer(database, work_dir):
-    """PgBouncer in session mode in front of the test cluster, on a free port, run as the
-    `postgres` OS user (it refuses to run as root, as PostgreSQL does)."""
+@pytest.fixture(scope="module", params=["session", "transaction"])
+def pgbouncer(request, database, work_dir):
+    """PgBouncer in front of the test cluster in each pool mode, on a free port, run as the
+    `postgres` OS user (it refuses to run as root, as PostgreSQL does). Yields (mode, URL)."""
+    mode = request.param
     binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
     assert Path(binary).exists(), "pgbouncer is not installed (apt-get install pgbouncer; .ci/run does)"
-    directory = work_dir / "pgbouncer"
+    directory = work_dir / ("pgbouncer-" + mode)
     directory.mkdir(exist_ok=True)
     directory.chmod(0o777)
     cluster_port = int(database.url.rsplit(":", 1)[1].split("/", 1)[0])
@@ -35,7 +36,7 @@ listen_addr = 127.0.0.1
 listen_port = {port}
 auth_type = trust
 auth_file = {directory}/userlist.txt
-pool_mode = session
+pool_mode = {mode}
 unix_socket_dir =
 logfile = {directory}/pgbouncer.log
 max_client_conn = 500
@@ -50,17 +51,21 @@ ignore_startup_parameters = extra_float_digits,options
     while "listening on" not in ((directory / "pgbouncer.log").read_text() if (directory / "pgbouncer.log").exists() else ""):
         assert process.poll() is None and time.monotonic() < deadline, "pgbouncer did not start"
         time.sleep(0.05)
-    yield "postgresql://postgres@127.0.0.1:%d/postgres" % port
+    yield mode, "postgresql://postgres@127.0.0.1:%d/postgres" % port
     process.terminate()
     process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
 def pooled(pgbouncer, authd_bin, log_dir, servers, migrated):
-    """An authd serving through PgBouncer (on the suite's database, migrated through it too)."""
-    cli = AuthdCLI(authd_bin, pgbouncer, log_dir / "cli-pgbouncer.log")
-    assert "migrate:" in cli.run("migrate").stdout
-    server = servers.spawn("rotate", DATABASE_URL=pgbouncer, AUTHD_SESSION_CLAIM="sid")
+    """An authd serving through PgBouncer, on the suite's database (migrated through it too in
+    session mode: migrations hold a session's advisory lock, which transaction mode cannot)."""
+    mode, url = pgbouncer
+    cli = AuthdCLI(authd_bin, url, log_dir / ("cli-pgbouncer-%s.log" % mode))
+    if mode == "session":
+        assert "migrate:" in cli.run("migrate").stdout
+    env = {"AUTHD_DB_PREPARED_STATEMENTS": "false"} if mode == "transaction" else {}
+    server = servers.spawn("rotate", DATABASE_URL=url, AUTHD_SESSION_CLAIM="sid", **env)
     yield server, cli
     server.stop()
 
