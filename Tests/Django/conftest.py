@@ -27,10 +27,7 @@ printed at the end of the run.
 
 from __future__ import annotations
 
-import os
 import secrets
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -39,11 +36,10 @@ from django_testlib import (
     CUSTOM_USER_MODEL,
     HASHERS,
     LEDGER,
-    REPO,
     SLIDING_TOKEN,
     Deployment,
 )
-from authd_testlib import PostgresCluster, free_port
+from authd_testlib import authd_binary, make_work_dir, remove_cluster_data, start_private_cluster, stop_private_cluster
 
 # One simplejwt settings dict per server pair (SIGNING_KEY and ALGORITHM are added to each).
 PROFILES = {
@@ -85,23 +81,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 @pytest.fixture(scope="session")
 def authd_bin() -> Path:
-    path = Path(os.environ.get("AUTHD_BIN") or REPO / ".build" / "debug" / "authd")
-    if not path.is_file() or not os.access(path, os.X_OK):
-        pytest.fail("authd binary not found at %s: build it first (swift build) or set AUTHD_BIN" % path,
-                    pytrace=False)
-    return path
+    return authd_binary()
 
 
 @pytest.fixture(scope="session")
 def work_dir():
-    # Not pytest's tmp_path: the cluster runs as `postgres` and must reach it.
-    directory = Path(tempfile.mkdtemp(prefix="authd-takeover-"))
-    directory.chmod(0o755)
-    (directory / "logs").mkdir()
+    directory = make_work_dir("authd-takeover-")
     _STATE["log_dir"] = directory / "logs"
     yield directory
-    if os.environ.get("AUTHD_TEST_KEEP") != "1":
-        shutil.rmtree(directory / "postgres", ignore_errors=True)
+    remove_cluster_data(directory)
 
 
 @pytest.fixture(scope="session")
@@ -111,17 +99,9 @@ def log_dir(work_dir) -> Path:
 
 @pytest.fixture(scope="session")
 def cluster(work_dir):
-    script = Path(os.environ.get("AUTHD_TEST_POSTGRES_SCRIPT") or REPO / "scripts" / "test-postgres")
-    cluster = PostgresCluster(script, work_dir / "postgres", free_port())
-    try:
-        cluster.start()
-    except AssertionError as error:
-        pytest.fail("could not start PostgreSQL: %s" % error, pytrace=False)
+    cluster = start_private_cluster(work_dir)
     yield cluster
-    try:
-        cluster.stop()
-    except AssertionError:
-        cluster.kill()
+    stop_private_cluster(cluster)
 
 
 @pytest.fixture(scope="session")

@@ -18,9 +18,11 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -1036,3 +1038,56 @@ def make_invalid_token(case: str, key: str, user_id: Any, token_type: str) -> st
     if case == "huge_100k":
         return "%s.%s.%s" % (head, b64url(secrets.token_bytes(75_000)), sig)
     raise ValueError(case)
+
+
+# ---------------------------------------------------------------------------------------------
+# Session set-up that both end-to-end suites (Tests/Integration, Tests/Django) share.
+
+
+def authd_binary() -> Path:
+    """AUTHD_BIN, or the debug build; fails the session when it is not there."""
+    path = Path(os.environ.get("AUTHD_BIN") or REPO / ".build" / "debug" / "authd")
+    if not path.is_file() or not os.access(path, os.X_OK):
+        pytest.fail("authd binary not found or not executable at %s: build it first (swift build) "
+                    "or set AUTHD_BIN" % path, pytrace=False)
+    return path
+
+
+def make_work_dir(prefix: str) -> Path:
+    """A session's folder with a logs/ inside. Not pytest's tmp_path: that is mode 0700 under
+    root, and the cluster runs as `postgres`."""
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    directory.chmod(0o755)
+    (directory / "logs").mkdir()
+    return directory
+
+
+def remove_cluster_data(work_dir: Path) -> None:
+    """The cluster's data goes at the end of a session, unless AUTHD_TEST_KEEP=1; logs stay."""
+    if os.environ.get("AUTHD_TEST_KEEP") != "1":
+        shutil.rmtree(work_dir / "postgres", ignore_errors=True)
+
+
+def start_private_cluster(work_dir: Path) -> "PostgresCluster":
+    """A private PostgreSQL cluster on a free port (scripts/test-postgres, or
+    AUTHD_TEST_POSTGRES_SCRIPT); fails the session when it cannot start."""
+    script = Path(os.environ.get("AUTHD_TEST_POSTGRES_SCRIPT") or REPO / "scripts" / "test-postgres")
+    if not script.is_file():
+        pytest.fail("%s not found: it starts the private PostgreSQL cluster (or set "
+                    "AUTHD_TEST_DATABASE_URL)" % script, pytrace=False)
+    cluster = PostgresCluster(script, work_dir / "postgres", free_port())
+    try:
+        cluster.start()
+    except AssertionError as error:
+        pytest.fail("could not start PostgreSQL: %s" % error, pytrace=False)
+    return cluster
+
+
+def stop_private_cluster(cluster: "PostgresCluster") -> None:
+    try:
+        cluster.stop()
+    except AssertionError:
+        try:
+            cluster.kill()
+        except AssertionError:
+            pass

@@ -43,23 +43,23 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from authd_testlib import (
     LEDGER,
-    REPO,
+    authd_binary,
+    make_work_dir,
+    remove_cluster_data,
+    start_private_cluster,
+    stop_private_cluster,
     AuthdCLI,
     AuthdServer,
     ExternalDatabase,
     HTTPClient,
-    PostgresCluster,
     User,
     auth_header,
-    free_port,
     new_password,
     obtain,
     raw_exchange,
@@ -97,23 +97,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 @pytest.fixture(scope="session")
 def authd_bin() -> Path:
-    path = Path(os.environ.get("AUTHD_BIN") or REPO / ".build" / "debug" / "authd")
-    if not path.is_file() or not os.access(path, os.X_OK):
-        pytest.fail("authd binary not found or not executable at %s: build it first (swift build) "
-                    "or set AUTHD_BIN" % path, pytrace=False)
-    return path
+    return authd_binary()
 
 
 @pytest.fixture(scope="session")
 def work_dir():
-    # Not pytest's tmp_path: that is mode 0700 under root, and the cluster runs as `postgres`.
-    directory = Path(tempfile.mkdtemp(prefix="authd-integration-"))
-    directory.chmod(0o755)
-    (directory / "logs").mkdir()
+    directory = make_work_dir("authd-integration-")
     _STATE["log_dir"] = directory / "logs"
     yield directory
-    if os.environ.get("AUTHD_TEST_KEEP") != "1":
-        shutil.rmtree(directory / "postgres", ignore_errors=True)
+    remove_cluster_data(directory)
 
 
 @pytest.fixture(scope="session")
@@ -128,23 +120,9 @@ def database(authd_bin, work_dir):
     if url:
         yield ExternalDatabase(url)
         return
-    script = Path(os.environ.get("AUTHD_TEST_POSTGRES_SCRIPT") or REPO / "scripts" / "test-postgres")
-    if not script.is_file():
-        pytest.fail("%s not found: it starts the private PostgreSQL cluster (or set "
-                    "AUTHD_TEST_DATABASE_URL)" % script, pytrace=False)
-    cluster = PostgresCluster(script, work_dir / "postgres", free_port())
-    try:
-        cluster.start()
-    except AssertionError as error:
-        pytest.fail("could not start PostgreSQL: %s" % error, pytrace=False)
+    cluster = start_private_cluster(work_dir)
     yield cluster
-    try:
-        cluster.stop()
-    except AssertionError:
-        try:
-            cluster.kill()
-        except AssertionError:
-            pass
+    stop_private_cluster(cluster)
 
 
 @pytest.fixture(scope="session")
