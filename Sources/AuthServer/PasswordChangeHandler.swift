@@ -7,6 +7,9 @@ import JWT
 import Passwords
 
 extension AuthService {
+    /// Django's PasswordChangeForm's answer to a wrong old password.
+    static let wrongOldPassword = APIError.fields([("old_password", ["Your old password was entered incorrectly. Please enter it again."])])
+
     /// What the worker decided about a password change.
     enum PasswordChangeOutcome: Sendable {
         case changed(newHash: String, refresh: TokenAuthority.Signed, access: String)
@@ -51,7 +54,7 @@ extension AuthService {
         _ oldPassword: String, _ newPassword: String, account: LoginAccount, shared: SharedState, now: Double
     ) -> PasswordChangeOutcome {
         guard shared.hashers.check(oldPassword, against: account.passwordHash).matched else {
-            return .refused(.fields([("old_password", ["Your old password was entered incorrectly. Please enter it again."])]))
+            return .refused(wrongOldPassword)
         }
         guard let newHash = try? shared.hashers.make(newPassword),
             let (refresh, access) = try? shared.authority.pair(
@@ -75,7 +78,7 @@ extension AuthService {
                     storeFailed(request, error)
                 case .success(false):
                     // The password changed meanwhile: the old one checked no longer is the old one.
-                    send(request, .fields([("old_password", ["Your old password was entered incorrectly. Please enter it again."])]))
+                    send(request, Self.wrongOldPassword)
                 case .success(true):
                     revocations.recordIssued(record(refresh, owner: .id(account.id)), parent: nil, origin: sessionOrigin(request), at: issuedAt) { [self] result in
                         switch result {

@@ -6,12 +6,12 @@ AUTHD_REFRESH_REUSE_INTERVAL a client that lost the answer gets the same success
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 
 from authd_testlib import BLACKLISTED, decode_jwt, expect, expect_tokens, token_err
+from test_rotation import race
 
 ROTATE = {"AUTHD_ROTATE_REFRESH_TOKENS": "true", "AUTHD_BLACKLIST_AFTER_ROTATION": "true"}
 
@@ -88,18 +88,7 @@ def test_concurrent_refreshes_of_one_token_yield_exactly_one_successor(spawn_ser
     server = spawn_server("default", AUTHD_REFRESH_REUSE_INTERVAL=interval, **ROTATE)
     user = make_user()
     refresh = server.obtain(user.username, user.password)["refresh"]
-    answers = []
-    barrier = threading.Barrier(8)
-
-    def attempt():
-        barrier.wait()
-        answers.append(server.refresh(refresh))
-
-    threads = [threading.Thread(target=attempt) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = race([server], refresh, per_server=8)
     statuses = sorted(a.status_code for a in answers)
     successors = {a.json()["refresh"] for a in answers if a.status_code == 200}
     assert statuses.count(200) >= 1 and set(statuses) <= {200, 401}, statuses

@@ -56,18 +56,23 @@ struct PostgresStatements {
                     WHERE o.jti = \(jti))
             """
         }
+        // An outstanding-token row (simplejwt's OutstandingToken) for the token whose jti, exp and
+        // text are the parameters named, owned by the user whose id is $1 (none when absent, as
+        // simplejwt's `user = None`); `rest` is the WHERE, ON CONFLICT and RETURNING clauses.
+        func insertOutstanding(jti: String, exp: String, token: String, createdAt: String = "now()", _ rest: String) -> String {
+            """
+            INSERT INTO token_blacklist_outstandingtoken (user_id, jti, token, created_at, expires_at)
+                SELECT (SELECT \(quoted(model.primaryKey)) \(userWhere(1))), \(jti), \(token), \(createdAt),
+                       to_timestamp(\(exp)::double precision)
+                \(rest)
+            """
+        }
         // simplejwt's `OutstandingToken.objects.get_or_create(jti=...)` as one expression that
         // yields the row's id whether it was there or not: DO UPDATE (of nothing) returns the
         // existing row, and locks it, where DO NOTHING would return none.
         // Parameters: $1 owner, $2 jti, $3 exp, $4 token; created now, as simplejwt's `blacklist()`.
         func outstanding(_ condition: String = "") -> String {
-            """
-            INSERT INTO token_blacklist_outstandingtoken (user_id, jti, token, created_at, expires_at)
-                SELECT (SELECT \(quoted(model.primaryKey)) \(userWhere(1))), $2, $4, now(), to_timestamp($3::double precision)
-                \(condition)
-                ON CONFLICT (jti) DO UPDATE SET jti = excluded.jti
-                RETURNING id
-            """
+            insertOutstanding(jti: "$2", exp: "$3", token: "$4", "\(condition) ON CONFLICT (jti) DO UPDATE SET jti = excluded.jti RETURNING id")
         }
         let record: @Sendable (TokenRecord) -> [String?] = { token in
             [token.userID?.text, token.jti, String(token.expiresAt), token.token]
@@ -127,10 +132,7 @@ struct PostgresStatements {
                     SELECT EXISTS (SELECT 1 FROM changed) AS changed
                     """),
             encode: { [$0.userID.text, $0.previousHash, $0.newHash, String($0.notBefore)] },
-            decode: { rows throws(PostgresError) in
-                let row = try Self.singleRow(rows)
-                return try row.required("changed", row.bool)
-            })
+            decode: Self.flag("changed"))
 
         userByID = TypedStatement(
             PreparedStatement(
@@ -190,10 +192,7 @@ struct PostgresStatements {
                              RETURNING 1),
                          parent AS (SELECT family, successor, rotated_at FROM authd_token_family WHERE jti = $2),
                          successor AS (
-                             INSERT INTO token_blacklist_outstandingtoken (user_id, jti, token, created_at, expires_at)
-                             SELECT (SELECT \(quoted(model.primaryKey)) \(userWhere(1))), $5, $7, now(), to_timestamp($6::double precision)
-                             WHERE EXISTS (SELECT 1 FROM revoked)
-                             RETURNING 1),
+                             \(insertOutstanding(jti: "$5", exp: "$6", token: "$7", "WHERE EXISTS (SELECT 1 FROM revoked) RETURNING 1"))),
                          linked AS (
                              INSERT INTO authd_token_family (jti, family, successor, rotated_at, expires_at)
                              SELECT $2, coalesce((SELECT family FROM parent), $2), $5, now(), to_timestamp($3::double precision)
@@ -245,11 +244,9 @@ struct PostgresStatements {
                 name: "record_issued",
                 sql: """
                     WITH outstanding AS (
-                             INSERT INTO token_blacklist_outstandingtoken (user_id, jti, token, created_at, expires_at)
-                             VALUES ((SELECT \(quoted(model.primaryKey)) \(userWhere(1))), $2, $4,
-                                     to_timestamp($5::double precision), to_timestamp($3::double precision))
-                             ON CONFLICT (jti) DO NOTHING
-                             RETURNING 1),
+                             \(insertOutstanding(
+                                 jti: "$2", exp: "$3", token: "$4", createdAt: "to_timestamp($5::double precision)",
+                                 "ON CONFLICT (jti) DO NOTHING RETURNING 1"))),
                          parent AS (
                              UPDATE authd_token_family SET successor = $2, rotated_at = now() WHERE jti = $6::varchar RETURNING family),
                          session AS (
@@ -316,19 +313,13 @@ struct PostgresStatements {
                     SELECT EXISTS (SELECT 1 FROM owned) AS found
                     """),
             encode: { [$0.userID.text, $0.session] },
-            decode: { rows throws(PostgresError) in
-                let row = try Self.singleRow(rows)
-                return try row.required("found", row.bool)
-            })
+            decode: Self.flag("found"))
 
         // /api/token/verify/ when revocations are consulted.
         isRevoked = TypedStatement(
             PreparedStatement(name: "is_revoked", sql: "SELECT \(blacklisted("$1")) AS revoked", readOnly: true),
             encode: { [$0] },
-            decode: { rows throws(PostgresError) in
-                let row = try Self.singleRow(rows)
-                return try row.required("revoked", row.bool)
-            })
+            decode: Self.flag("revoked"))
 
         // /api/token/blacklist/, as simplejwt's `blacklist()`: the outstanding row (made if
         // missing), then its blacklisted row. True when newly revoked, false when it already was.
@@ -364,6 +355,14 @@ struct PostgresStatements {
                     ON CONFLICT (user_id) DO UPDATE SET not_before = greatest(authd_token_cutoff.not_before, excluded.not_before)
                     """),
             encode: { [$0.userID.text, String($0.notBefore)] }, decode: { _ in })
+    }
+
+    /// The boolean column `column` of a scalar SELECT's one row.
+    private static func flag(_ column: String) -> @Sendable (PostgresRows) throws(PostgresError) -> Bool {
+        { rows throws(PostgresError) in
+            let row = try singleRow(rows)
+            return try row.required(column, row.bool)
+        }
     }
 
     /// The one row a scalar SELECT returns.
