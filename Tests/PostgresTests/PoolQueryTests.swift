@@ -45,6 +45,26 @@ struct PoolQueryTests {
         }
     }
 
+    @Test("without prepared statements (a pooler in transaction mode) every query runs unprepared, with the same answers")
+    func unpreparedStatements() async throws {
+        try await TestPostgres.withFreshDatabase { url in
+            let loop = await LoopThread.start()
+            defer { loop.stop() }
+            var configuration = try PoolFixture.configuration(url) { $0.connections = 1 }
+            let prepared = try await loop.openPool(configuration)
+            let count = try #require(await loop.query(prepared, "prepared_count", [])).get()
+            #expect(count.first?[0] == String(PoolFixture.statements.count))
+            configuration.preparedStatements = false
+            let unprepared = try await loop.openPool(configuration)
+            let none = try #require(await loop.query(unprepared, "prepared_count", [])).get()
+            #expect(none.first?[0] == "0")
+            let echoed = try #require(await loop.query(unprepared, "echo", ["Zoë"])).get()
+            #expect(echoed.rows == [["Zoë", "3"]])
+            await loop.close(prepared)
+            await loop.close(unprepared)
+        }
+    }
+
     @Test("values larger than the socket buffers are flushed and read in pieces")
     func largeValues() async throws {
         try await TestPostgres.withFreshDatabase { url in

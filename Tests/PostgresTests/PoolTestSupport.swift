@@ -21,6 +21,8 @@ enum PoolFixture {
         PreparedStatement(name: "echo", sql: "select $1::text as value, length($1::text) as length", readOnly: true),
         PreparedStatement(name: "sleep", sql: "select pg_sleep($1::float8)", readOnly: true),
         PreparedStatement(name: "repeat", sql: "select repeat('x', $1::int)", readOnly: true),
+        // This session's named statements (protocol-level ones included).
+        PreparedStatement(name: "prepared_count", sql: "select count(*) from pg_prepared_statements", readOnly: true),
     ]
 
     static func configuration(
