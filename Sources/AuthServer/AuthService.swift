@@ -20,6 +20,8 @@ final class SharedState: Sendable {
     /// GET /openapi.json, for these settings' paths and username field.
     let openAPI: String
     let metrics = MetricsRegistry()
+    /// The instance's cache (AUTHD_CACHE), which every loop's stores read through; nil when off.
+    let cache: StoreCache?
 
     init(settings: Settings, authority: TokenAuthority, workers: WorkerPool) throws(SettingsError) {
         self.settings = settings
@@ -28,6 +30,7 @@ final class SharedState: Sendable {
         self.currentAuthority = Lock(authority)
         self.hashers = PasswordHashers(settings.passwordHashers, pbkdf2Iterations: settings.hashIterations)
         self.workers = workers
+        self.cache = settings.cache ? StoreCache(budget: settings.cacheBudget) : nil
     }
 
     /// The token rules and keys in force now.
@@ -58,6 +61,8 @@ final class AuthService {
     let health: any StoreHealth
     /// Failed logins, counted per client address and username; nil with AUTHD_LOGIN_THROTTLE off.
     let throttle: (any LoginThrottleStore)?
+    /// The stores' cache in front of the database, for its counts; nil with AUTHD_CACHE off.
+    let caching: CachingStore?
     let model: UserModel
     let shared: SharedState
     /// This loop's share of /metrics.
@@ -65,10 +70,11 @@ final class AuthService {
 
     init(
         loop: EventLoop, users: any UserStore, revocations: any RevocationStore, throttle: (any LoginThrottleStore)? = nil,
-        health: any StoreHealth, model: UserModel, shared: SharedState
+        caching: CachingStore? = nil, health: any StoreHealth, model: UserModel, shared: SharedState
     ) {
         self.loop = loop
         self.throttle = throttle
+        self.caching = caching
         self.model = model
         self.users = users
         self.revocations = revocations
@@ -96,6 +102,7 @@ final class AuthService {
         snapshot.deadlineCloses = server.deadlineCloses
         snapshot.evictions = server.evictions
         snapshot.database = health.databaseStats
+        snapshot.cache = caching?.counts ?? CacheCounts()
         return snapshot
     }
 
@@ -165,7 +172,7 @@ final class AuthService {
                 shared.metrics.gather(on: loop) { [shared] total in
                     let text = MetricsExposition.render(
                         total, routes: RouteLabel.all(shared.settings.paths), workerQueueDepth: shared.workers.queueDepth, workerThreads: shared.workers.threadCount,
-                        droppedLogLines: Log.droppedLines)
+                        droppedLogLines: Log.droppedLines, cache: shared.cache?.figures)
                     request.respond(status: 200, body: Array(text.utf8), contentType: MetricsExposition.contentType)
                 }
             case .openAPI: request.respond(status: 200, json: shared.openAPI)

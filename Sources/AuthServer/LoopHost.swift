@@ -27,10 +27,13 @@ final class LoopHost {
         let throttleStatements = limits.isActive ? LoginThrottleStatements(limits, caseInsensitiveUsername: model.caseInsensitiveUsername) : nil
         let pool = PostgresPool(loop: loop, configuration: database, statements: statements.all + (throttleStatements?.all ?? []))
         self.pool = pool
+        let users = PostgresUserStore(pool: pool, statements: statements)
+        let revocations = PostgresRevocationStore(pool: pool, statements: statements)
+        let caching = shared.cache.map { CachingStore(users: users, revocations: revocations, cache: $0) }
         service = AuthService(
-            loop: loop, users: PostgresUserStore(pool: pool, statements: statements),
-            revocations: PostgresRevocationStore(pool: pool, statements: statements),
-            throttle: throttleStatements.map { PostgresLoginThrottleStore(pool: pool, statements: $0) }, health: pool, model: model, shared: shared)
+            loop: loop, users: caching ?? users, revocations: caching ?? revocations,
+            throttle: throttleStatements.map { PostgresLoginThrottleStore(pool: pool, statements: $0) }, caching: caching, health: pool,
+            model: model, shared: shared)
     }
 
     func handle(_ request: HTTPRequest) {

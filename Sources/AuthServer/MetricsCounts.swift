@@ -53,6 +53,7 @@ struct MetricsCounts: Sendable {
     /// Idle keep-alive connections closed to make room at the cap (the server's count).
     var evictions = 0
     var database = PostgresPoolStats()
+    var cache = CacheCounts()
 
     mutating func add(_ other: MetricsCounts) {
         for index in requests.indices { requests[index] += other.requests[index] }
@@ -76,6 +77,7 @@ struct MetricsCounts: Sendable {
         deadlineCloses.write += other.deadlineCloses.write
         evictions += other.evictions
         database.add(other.database)
+        cache.add(other.cache)
     }
 
     /// Counts one answer. Logins, refreshes and revocations are read off the route and status:

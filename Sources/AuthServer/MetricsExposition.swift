@@ -9,7 +9,8 @@ struct MetricsExposition {
 
     /// Everything /metrics reports: the loops' sum, the worker pool, the log and the process.
     static func render(
-        _ counts: MetricsCounts, routes: [String], workerQueueDepth: Int, workerThreads: Int, droppedLogLines: Int
+        _ counts: MetricsCounts, routes: [String], workerQueueDepth: Int, workerThreads: Int, droppedLogLines: Int,
+        cache: CacheFigures? = nil
     ) -> String {
         var out = MetricsExposition()
         let statuses = MetricsCounts.statuses
@@ -87,6 +88,24 @@ struct MetricsExposition {
         }
         out.family("authd_postgres_connection_failures_total", "counter", "Connections lost and connection attempts failed.")
         out.sample("authd_postgres_connection_failures_total", [], database.connectionFailures)
+
+        if let cache {
+            out.family("authd_cache_lookups_total", "counter", "Reads of users and token states: answered by the cache (hit) or by PostgreSQL (miss).")
+            out.sample("authd_cache_lookups_total", [("result", "hit")], counts.cache.hits)
+            out.sample("authd_cache_lookups_total", [("result", "miss")], counts.cache.misses)
+            out.family("authd_cache_entries", "gauge", "Users and token states the cache holds.")
+            out.sample("authd_cache_entries", [], cache.entries)
+            out.family("authd_cache_bytes", "gauge", "Bytes the cache counts its entries for, against AUTHD_CACHE_BUDGET.")
+            out.sample("authd_cache_bytes", [], cache.bytes)
+            out.family("authd_cache_budget_bytes", "gauge", "AUTHD_CACHE_BUDGET.")
+            out.sample("authd_cache_budget_bytes", [], cache.budget)
+            out.family("authd_cache_trusted", "gauge", "1 while the listening connection is up and its lease current: the cache answers; 0: every read goes to PostgreSQL.")
+            out.sample("authd_cache_trusted", [], cache.trusted ? 1 : 0)
+            out.family("authd_cache_invalidations_total", "counter", "Entries dropped because PostgreSQL announced a change.")
+            out.sample("authd_cache_invalidations_total", [], cache.invalidations)
+            out.family("authd_cache_resyncs_total", "counter", "Times the listening connection was made (again) and the cache started over.")
+            out.sample("authd_cache_resyncs_total", [], cache.resyncs)
+        }
 
         out.family("authd_worker_queue_depth", "gauge", "Password hashes and signatures waiting for a worker thread.")
         out.sample("authd_worker_queue_depth", [], workerQueueDepth)

@@ -34,6 +34,7 @@ package enum Server {
         database.logger = { Log.warning("postgres: \($0)") }
         database.queryFailed = DatabaseFailureLog.report
         let (host, port) = try listenAddress(settings.listen)
+        let listenerDatabase = try cacheListenerDatabase(settings)
 
         EventLoop.configureProcess()
         // libevent's warnings can repeat per connection or per accept: one line per kind of
@@ -60,6 +61,8 @@ package enum Server {
             .info, "authd starting",
             settings.summary(database: database.target) + keyFields(authority)
                 + [("descriptor_limit", .integer(descriptorLimit)), ("connection_cap", .integer(connectionCap))])
+
+        if let cache = shared.cache, let listenerDatabase { CacheListener.start(cache: cache, database: listenerDatabase, settings: settings) }
 
         // The user model from the catalog. When the database cannot be reached yet, the loops
         // start without it (answering 503) and a thread keeps asking until it can.
@@ -181,6 +184,23 @@ package enum Server {
     static func connectionCap(descriptorLimit: Int, settings: Settings) -> Int {
         let reserved = 64 + settings.loopThreads * (3 + 2 * settings.databaseConnectionsPerLoop)
         return max(settings.loopThreads, min(descriptorLimit - reserved, 65_536))
+    }
+
+    /// Where the cache's listener connects: AUTHD_CACHE_DATABASE_URL, or DATABASE_URL unless that
+    /// goes through a transaction-mode pooler (which cannot carry LISTEN). Nil with the cache off.
+    static func cacheListenerDatabase(_ settings: Settings) throws(SettingsError) -> PostgresConfiguration? {
+        guard settings.cache else { return nil }
+        guard !settings.cacheDatabaseURL.isEmpty || settings.databasePreparedStatements else {
+            throw SettingsError(
+                "AUTHD_CACHE: with AUTHD_DB_PREPARED_STATEMENTS=false (a transaction-mode pooler) the cache needs a LISTEN connection straight to PostgreSQL: set AUTHD_CACHE_DATABASE_URL, or AUTHD_CACHE=off")
+        }
+        do {
+            var database = try PostgresConfiguration(settings.cacheDatabaseURL.isEmpty ? settings.databaseURL : settings.cacheDatabaseURL)
+            database.logger = { Log.warning("postgres (cache listener): \($0)") }
+            return database
+        } catch {
+            throw SettingsError("AUTHD_CACHE_DATABASE_URL: \(error.description)")
+        }
     }
 
     /// "host:port", "[v6]:port" or ":port".

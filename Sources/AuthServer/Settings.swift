@@ -79,6 +79,13 @@ package struct Settings: Sendable {
     package var databaseConnectionsPerLoop: Int = 2
     /// False for a pooler in transaction mode: no prepared statements.
     package var databasePreparedStatements = true
+    /// The per-instance cache of users and token states, kept true by PostgreSQL's notifications.
+    package var cache = true
+    /// Bytes the cache may hold (its own estimate of its entries, see `CacheEntryCost`).
+    package var cacheBudget: Int = 64 << 20
+    /// The connection that LISTENs for changes; empty: DATABASE_URL. Must reach PostgreSQL
+    /// itself (or a session-mode pooler): a transaction-mode pooler does not carry LISTEN.
+    package var cacheDatabaseURL = ""
     /// Seconds within which every request is answered.
     package var requestDeadline: Double = 10
     /// Largest request body accepted, bytes: Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), so
@@ -223,6 +230,11 @@ extension Settings {
         .flag(
             "AUTHD_DB_PREPARED_STATEMENTS", "false behind a pooler in transaction mode (PgBouncer): every query sent unprepared (default true)",
             \.databasePreparedStatements),
+        .flag("AUTHD_CACHE", "false or off: every protected request and refresh reads PostgreSQL (default true: users and token states cached, kept true by notifications)", \.cache),
+        .integer("AUTHD_CACHE_BUDGET", "bytes the cache may hold (default 67108864)", \.cacheBudget, minimum: 0, maximum: 1 << 40),
+        .text("AUTHD_CACHE_DATABASE_URL", "the connection that LISTENs for changes, straight to PostgreSQL (default DATABASE_URL; required behind a transaction-mode pooler)") {
+            $0.cacheDatabaseURL = $1
+        },
         .integer("AUTHD_DB_CONNECTIONS", "Postgres connections per loop thread (default 2)", \.databaseConnectionsPerLoop, maximum: 64),
         .integer("AUTHD_MAX_CONNECTIONS", "client connections at once (default: from the descriptor limit)", \.maxConnections, maximum: 10_000_000),
         .integer("AUTHD_HEADER_TIMEOUT", "seconds for a request head, not restarted by each byte (default 10)", \.headerTimeout, maximum: 3600),
@@ -312,6 +324,7 @@ extension Settings {
             ("user_id_field", .text(userIDField)), ("user_id_claim", .text(userIDClaim)), ("log_level", .text(logLevel.name)), ("log_format", .text(logFormat.name)),
             ("header_timeout_s", .integer(headerTimeout)), ("body_timeout_s", .integer(bodyTimeout)), ("body_min_rate", .integer(bodyMinRate)),
             ("keepalive_timeout_s", .integer(keepAliveTimeout)), ("write_timeout_s", .integer(writeTimeout)), ("body_budget", .integer(bodyBudget)),
+            ("cache", .text(cache ? "on" : "off")),
         ]
         if let audience { fields.append(("audience", .text(audience.values.joined(separator: ",")))) }
         if checkRevokeToken { fields.append(("check_revoke_token", .text("true"))) }

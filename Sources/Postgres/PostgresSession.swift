@@ -1,4 +1,5 @@
-// A blocking connection for command-line tools (`authd migrate`, `authd user create`).
+// A blocking connection for command-line tools (`authd migrate`, `authd user create`) and for
+// threads of their own that LISTEN.
 
 import Glibc
 import CLibpq
@@ -53,6 +54,41 @@ public final class PostgresSession {
         try rows(from: PQexec(connection, sql))
     }
 
+    /// Sends `sql` (a script, no parameters) without waiting for its answer, which
+    /// `notifications(waitingAtMost:)` reads and checks.
+    public func send(_ sql: String) throws(PostgresError) {
+        guard let connection else { throw .unavailable }
+        guard PQsendQuery(connection, sql) == 1 else { throw .connectionLost }
+    }
+
+    /// A query sent with `send` is still being answered.
+    public var commandInProgress: Bool {
+        connection.map { PQtransactionStatus($0) == PQTRANS_ACTIVE } ?? false
+    }
+
+    /// Waits at most `timeout` seconds for the server, then returns the notifications received
+    /// (of channels this session LISTENs to), in the order they were sent. Answers to `send`
+    /// are read on the way; one that failed is thrown, as is a lost connection.
+    public func notifications(waitingAtMost timeout: Double) throws(PostgresError) -> [PostgresNotification] {
+        guard let connection else { throw .unavailable }
+        var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
+        if poll(&descriptor, 1, Int32(max(0, timeout * 1000).rounded(.up))) > 0 {
+            guard PQconsumeInput(connection) == 1 else { throw .connectionLost }
+        }
+        while PQisBusy(connection) == 0, let result = PQgetResult(connection) {
+            try rows(from: result)
+        }
+        guard PQstatus(connection) == CONNECTION_OK else { throw .connectionLost }
+        var received: [PostgresNotification] = []
+        while let notification = PQnotifies(connection) {
+            received.append(
+                PostgresNotification(
+                    channel: String(cString: notification.pointee.relname), payload: String(cString: notification.pointee.extra)))
+            PQfreemem(notification)
+        }
+        return received
+    }
+
     /// Ends the connection. Later calls throw `.unavailable`.
     public func close() {
         if let connection { PQfinish(connection) }
@@ -69,6 +105,12 @@ public final class PostgresSession {
         case .aborted: throw .server(sqlState: "", message: "not run: pipeline aborted")  // no pipelines here
         }
     }
+}
+
+/// A NOTIFY this session received.
+public struct PostgresNotification: Sendable, Equatable {
+    public let channel: String
+    public let payload: String
 }
 
 /// One thread at a time: libpq connections are not safe to share between threads.

@@ -17,9 +17,16 @@ struct Migrate: ParsableCommand {
             defer { session.close() }
             // The schema's scripts read the user table from here (a custom user model's table
             // is Django's to create, and the blacklist tables reference it).
-            let userTable = currentEnvironment()["AUTHD_USER_TABLE"].flatMap { $0.isEmpty ? nil : $0 } ?? "auth_user"
+            let environment = currentEnvironment()
+            let userTable = environment["AUTHD_USER_TABLE"].flatMap { $0.isEmpty ? nil : $0 } ?? "auth_user"
+            let userIDField = environment["AUTHD_USER_ID_FIELD"].flatMap { $0.isEmpty ? nil : $0 } ?? "id"
             try session.execute("SELECT set_config('authd.user_table', $1, false)", [userTable])
+            try session.execute("SELECT set_config('authd.user_id_field', $1, false)", [userIDField])
             let applied = try migrator.migrate(session)
+            // The cache's triggers on the user table follow the settings every time, not only
+            // when the migration that made them ran.
+            try session.execute(
+                "SELECT authd_watch_user_table($1, $2) WHERE to_regprocedure('authd_watch_user_table(text, text)') IS NOT NULL", [userTable, userIDField])
             print(applied.isEmpty ? "migrate: schema up to date" : "migrate: applied \(applied.joined(separator: ", "))")
         }
     }
