@@ -87,7 +87,7 @@ let package = Package(
 
         // Prints the cost per operation of signing, verifying and hashing (run in release).
         .executableTarget(
-            name: "authd-microbench", dependencies: ["JWT", "Passwords", "AuthCrypto", "JSON", "CArgon2", "CCrypt"],
+            name: "authd-microbench", dependencies: ["JWT", "Passwords", "AuthCrypto", "JSON", "CArgon2", "CCrypt", "EventLoop"],
             swiftSettings: strictSwift),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strictSwift),

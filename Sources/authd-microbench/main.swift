@@ -52,6 +52,13 @@ let policy = ClaimsPolicy(expectedTokenType: "access")
 let secret = Array("django-insecure-benchmark-secret-key-with-50-characters!".utf8)
 var failures: [String] = []
 
+// `--ceiling PORT THREADS`: serve the bare ceiling for bench/run until killed.
+if let flag = CommandLine.arguments.firstIndex(of: "--ceiling"), CommandLine.arguments.count > flag + 2,
+    let port = Int(CommandLine.arguments[flag + 1]), let threads = Int(CommandLine.arguments[flag + 2])
+{
+    try CeilingServer.run(port: port, threads: threads)
+}
+
 // `--hashers`: only one line per Django hasher, "hash <algorithm> <nanoseconds>" (bench/run reads it).
 if CommandLine.arguments.contains("--hashers") {
     for (algorithm, ns) in HasherCosts.measureAll() { print("hash \(algorithm) \(Int(ns))") }

@@ -21,6 +21,12 @@ final class InMemoryStore: UserStore, RevocationStore, LoginThrottleStore, Store
     var isDown = false
     /// What every throttle check answers.
     var throttleVerdict = ThrottleVerdict.open
+    /// Reads of users by id (the protected route's, and the cache's misses).
+    var userReads = 0
+    /// Reads of a token's blacklisting alone.
+    var tokenReads = 0
+    /// While not nil, reads of users by id are answered only when these run (in flight meanwhile).
+    var parkedAnswers: [() -> Void]?
     var throttleChecks: [LoginAttempt] = []
     var loginFailures: [LoginAttempt] = []
     var loginSuccesses: [LoginAttempt] = []
@@ -46,7 +52,16 @@ final class InMemoryStore: UserStore, RevocationStore, LoginThrottleStore, Store
     }
 
     func user(id: UserID, blacklistedJTI: String?, then: @escaping (Result<User?, StoreError>) -> Void) {
-        answer(owner(id).map { User(id: id, username: usernames[id]!, isActive: $0.isActive, tokensNotBefore: tokensNotBefore[id]) }, then)
+        userReads += 1
+        let answer = { [self] in
+            self.answer(
+                owner(id).map {
+                    User(
+                        id: id, username: usernames[id]!, isActive: $0.isActive, tokensNotBefore: tokensNotBefore[id],
+                        tokenBlacklisted: blacklistedJTI.map { revoked[$0] != nil } ?? false)
+                }, then)
+        }
+        if parkedAnswers != nil { parkedAnswers!.append(answer) } else { answer() }
     }
 
     func upgradePasswordHash(userID: UserID, from previousHash: String, to newHash: String, then: @escaping (Result<Void, StoreError>) -> Void) {
@@ -105,6 +120,7 @@ final class InMemoryStore: UserStore, RevocationStore, LoginThrottleStore, Store
     }
 
     func isRevoked(jti: String, then: @escaping (Result<Bool, StoreError>) -> Void) {
+        tokenReads += 1
         answer(revoked[jti] != nil, then)
     }
 

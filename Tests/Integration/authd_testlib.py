@@ -28,7 +28,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import pytest
 import requests
@@ -1091,3 +1091,27 @@ def stop_private_cluster(cluster: "PostgresCluster") -> None:
             cluster.kill()
         except AssertionError:
             pass
+
+
+# The cache's bound: a change reaches every instance's cache through PostgreSQL's notifications
+# in milliseconds (bench/run measures it under load); after CACHE_LEASE seconds without a word
+# from its listener, an instance stops answering from its cache.
+CACHE_LEASE = 1.0
+
+
+def within(seconds: float, check: Callable[[], bool], what: str = "the change", interval: float = 0.002) -> float:
+    """Seconds until check() holds, polling; fails if it does not within `seconds`."""
+    started = time.monotonic()
+    while True:
+        if check():
+            return time.monotonic() - started
+        if time.monotonic() - started > seconds:
+            raise AssertionError("%s not seen within %.2f s" % (what, seconds))
+        time.sleep(interval)
+
+
+def expect_within(seconds: float, call: Callable[[], Any], status: int, body: Any = None) -> Any:
+    """`expect(call(), status, body)` once call() answers `status`, asking again until it does
+    (at most `seconds`): for an instance that hears of a change through its cache's notifications."""
+    within(seconds, lambda: call().status_code == status, "status %d" % status)
+    return expect(call(), status, body)

@@ -57,14 +57,15 @@ ignore_startup_parameters = extra_float_digits,options
 
 
 @pytest.fixture(scope="module")
-def pooled(pgbouncer, authd_bin, log_dir, servers, migrated):
+def pooled(pgbouncer, authd_bin, log_dir, servers, migrated, database):
     """An authd serving through PgBouncer, on the suite's database (migrated through it too in
     session mode: migrations hold a session's advisory lock, which transaction mode cannot)."""
     mode, url = pgbouncer
     cli = AuthdCLI(authd_bin, url, log_dir / ("cli-pgbouncer-%s.log" % mode))
     if mode == "session":
         assert "migrate:" in cli.run("migrate").stdout
-    env = {"AUTHD_DB_PREPARED_STATEMENTS": "false"} if mode == "transaction" else {}
+    # Transaction mode cannot carry the cache's LISTEN: that connection goes to PostgreSQL itself.
+    env = {"AUTHD_DB_PREPARED_STATEMENTS": "false", "AUTHD_CACHE_DATABASE_URL": database.url} if mode == "transaction" else {}
     server = servers.spawn("rotate", DATABASE_URL=url, AUTHD_SESSION_CLAIM="sid", **env)
     yield server, cli
     server.stop()

@@ -52,6 +52,8 @@ enum CacheListener {
                 retryDelay = 0.1
                 try listen(session, ping: ping, cache: cache)
             } catch {
+                // At once, not after the pause: the lease could otherwise outlive the connection.
+                cache.distrust()
                 Log.warning("cache: listening connection lost, every read goes to PostgreSQL until it is back: \(error)")
             }
             usleep(useconds_t(retryDelay * 1e6))
