@@ -110,8 +110,11 @@ def test_database_outage_shows_in_the_pool_metrics(servers, database, users):
     server = servers.spawn("default", AUTHD_THREADS="1", AUTHD_DB_CONNECTIONS="1")
     try:
         access = server.obtain("Gokul", "123")["access"]
-        before = scrape(server)
-        assert value(before, "authd_postgres_connections", state="idle") == 1
+        # The login's last write may still be on the one connection: wait until it is idle.
+        deadline = time.monotonic() + 5
+        while value(scrape(server), "authd_postgres_connections", state="idle") != 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert value(scrape(server), "authd_postgres_connections", state="idle") == 1
         database.stop()
         try:
             deadline = time.monotonic() + 10

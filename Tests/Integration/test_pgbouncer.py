@@ -45,6 +45,9 @@ ignore_startup_parameters = extra_float_digits,options
 """)
     for name in ("userlist.txt", "pgbouncer.ini"):
         (directory / name).chmod(0o644)
+    # The log of an earlier PgBouncer of this mode (another module's) would say "listening on"
+    # before this one does.
+    (directory / "pgbouncer.log").unlink(missing_ok=True)
     process = subprocess.Popen(["runuser", "-u", "postgres", "--", binary, str(directory / "pgbouncer.ini")],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
