@@ -15,6 +15,20 @@ struct SettingsTests {
         #expect(!s.rotateRefreshTokens && !s.blacklistAfterRotation && s.leeway == 0 && s.hashIterations == 1_000_000)
     }
 
+    @Test("the cache is on by default with 64 MiB; its LISTEN connection is DATABASE_URL unless a transaction-mode pooler needs another")
+    func cache() throws {
+        let defaults = try settings(["DATABASE_URL": "postgresql://app@127.0.0.1/app"])
+        #expect(defaults.cache && defaults.cacheBudget == 64 << 20 && defaults.cacheDatabaseURL.isEmpty)
+        #expect(try Server.cacheListenerDatabase(defaults)?.target == "app@127.0.0.1/app")
+        #expect(try Server.cacheListenerDatabase(settings(["DATABASE_URL": "postgresql://app@127.0.0.1/app", "AUTHD_CACHE": "off"])) == nil)
+        let pooled = ["DATABASE_URL": "postgresql://app@127.0.0.1:6432/app", "AUTHD_DB_PREPARED_STATEMENTS": "false"]
+        #expect { _ = try Server.cacheListenerDatabase(settings(pooled)) } throws: { "\($0)".contains("AUTHD_CACHE_DATABASE_URL") }
+        let direct = try settings(pooled.merging(["AUTHD_CACHE_DATABASE_URL": "postgresql://app@127.0.0.1/app", "AUTHD_CACHE_BUDGET": "1000"]) { $1 })
+        #expect(try Server.cacheListenerDatabase(direct)?.target == "app@127.0.0.1/app" && direct.cacheBudget == 1000)
+        #expect(throws: SettingsError.self) { _ = try settings(["AUTHD_CACHE": "maybe"]) }
+        #expect(throws: SettingsError.self) { _ = try settings(["AUTHD_CACHE_BUDGET": "-1"]) }
+    }
+
     @Test("AUTHD_PASSWORD_HASHERS is Django's PASSWORD_HASHERS: class paths or names, in order, Django 5.2's by default")
     func passwordHashers() throws {
         #expect(try settings([:]).passwordHashers == [.pbkdf2SHA256, .pbkdf2SHA1, .argon2, .bcryptSHA256, .scrypt])
