@@ -1,5 +1,6 @@
 // Issues and checks simplejwt-shaped tokens: claims, lifetimes, rotation, sliding tokens.
 import AuthCrypto
+import EventLoop
 package import JSON
 package import JWT
 
@@ -166,21 +167,50 @@ package final class TokenAuthority: Sendable {
 
     /// uuid4().hex: 32 lowercase hex digits with the version and variant bits of a v4 UUID.
     static func newTokenID() throws(JWTError) -> String {
-        var bytes: [UInt8]
-        do {
-            bytes = try SecureRandom.bytes(16)
-        } catch {
-            throw JWTError(.cannotSign, "no randomness for jti")
+        guard var bytes = TokenIDRandomness.shared.take16() else { throw JWTError(.cannotSign, "no randomness for jti") }
+        bytes.6 = bytes.6 & 0x0F | 0x40
+        bytes.8 = bytes.8 & 0x3F | 0x80
+        return String(unsafeUninitializedCapacity: 32) { text in
+            withUnsafeBytes(of: bytes) { raw in
+                for (index, byte) in raw.enumerated() {
+                    text[2 * index] = hexDigits[Int(byte >> 4)]
+                    text[2 * index + 1] = hexDigits[Int(byte & 0x0F)]
+                }
+            }
+            return 32
         }
-        bytes[6] = bytes[6] & 0x0F | 0x40
-        bytes[8] = bytes[8] & 0x3F | 0x80
-        let digits = Array("0123456789abcdef".utf8)
-        var text = [UInt8]()
-        text.reserveCapacity(32)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
+    }
+}
+
+private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+/// Random bytes for token ids, drawn from OpenSSL's generator 4 KiB at a time: one RAND_bytes call
+/// costs about as much as the rest of signing an access token, and a jti needs uniqueness, not
+/// secrecy (keys and salts still take their bytes straight from `SecureRandom`).
+final class TokenIDRandomness: Sendable {
+    static let shared = TokenIDRandomness()
+    private static let reserveSize = 4096
+
+    private let reserve = Lock<(bytes: [UInt8], next: Int)>(([], 0))
+
+    /// 16 bytes no other caller gets, or nil when the generator fails.
+    func take16() -> (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)? {
+        reserve.withLock { reserve in
+            if reserve.next + 16 > reserve.bytes.count {
+                guard let fresh = try? SecureRandom.bytes(Self.reserveSize) else { return nil }
+                reserve = (fresh, 0)
+            }
+            var taken: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            withUnsafeMutableBytes(of: &taken) { out in
+                reserve.bytes.withUnsafeBytes { source in
+                    out.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[reserve.next..<reserve.next + 16]))
+                }
+            }
+            // Used bytes are wiped, so the reserve never holds an id already handed out.
+            for index in reserve.next..<reserve.next + 16 { reserve.bytes[index] = 0 }
+            reserve.next += 16
+            return taken
         }
-        return String(decoding: text, as: UTF8.self)
     }
 }

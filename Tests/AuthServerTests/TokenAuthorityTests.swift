@@ -3,6 +3,8 @@
 import AuthCrypto
 import JSON
 import JWT
+import Dispatch
+import EventLoop
 import Testing
 
 @Suite("Tokens")
@@ -34,6 +36,23 @@ struct TokenAuthorityTests {
         let jti = refreshClaims["jti"]!.stringValue!
         #expect(jti.count == 32 && jti.allSatisfy { $0.isHexDigit && !$0.isUppercase })
         #expect(Array(jti)[12] == "4", "uuid4 version nibble")
+    }
+
+    @Test("token ids are uuid4().hex and never repeat, across many reserves of random bytes and several threads")
+    func tokenIDs() throws {
+        let seen = Lock(Set<String>())
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            var mine: [String] = []
+            for _ in 0..<2_000 { mine.append(try! TokenAuthority.newTokenID()) }
+            seen.withLock { $0.formUnion(mine) }
+        }
+        let ids = seen.withLock { $0 }
+        #expect(ids.count == 8_000)
+        for id in ids.prefix(500) {
+            let digits = Array(id)
+            #expect(digits.count == 32 && id.allSatisfy { $0.isHexDigit && !$0.isUppercase })
+            #expect(digits[12] == "4" && "89ab".contains(digits[16]), "uuid4 version and variant")
+        }
     }
 
     @Test("refresh copies custom claims into the access token; rotation keeps order with new jti, exp, iat")
