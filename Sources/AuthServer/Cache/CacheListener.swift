@@ -29,6 +29,8 @@ enum CacheListener {
     private static func run(cache: StoreCache, database: PostgresConfiguration, userTable: String, userIDField: String) -> Never {
         var retryDelay = 0.1
         var warnedAboutTriggers = false
+        // One line per outage, not one per attempt (the pool logs its own attempts).
+        var reportedLoss = false
         while true {
             cache.distrust()
             do {
@@ -49,12 +51,16 @@ enum CacheListener {
                 cache.resynchronized()
                 Log.info("cache: listening for changes")
                 warnedAboutTriggers = false
+                reportedLoss = false
                 retryDelay = 0.1
                 try listen(session, ping: ping, cache: cache)
             } catch {
                 // At once, not after the pause: the lease could otherwise outlive the connection.
                 cache.distrust()
-                Log.warning("cache: listening connection lost, every read goes to PostgreSQL until it is back: \(error)")
+                if !reportedLoss {
+                    Log.warning("cache: listening connection lost, every read goes to PostgreSQL until it is back: \(error)")
+                    reportedLoss = true
+                }
             }
             usleep(useconds_t(retryDelay * 1e6))
             retryDelay = min(retryDelay * 2, 1)
@@ -66,8 +72,9 @@ enum CacheListener {
         var lastPingBack = nextPing
         while true {
             var now = StoreCache.monotonicNow()
-            if now >= nextPing && !session.commandInProgress {
-                try session.send("NOTIFY \(ping), '\(now)'")
+            if now >= nextPing {
+                // A ping still unanswered is not doubled (the connection carries one command at a time).
+                if !session.commandInProgress { try session.send("NOTIFY \(ping), '\(now)'") }
                 nextPing = now + pingInterval
             }
             for notification in try session.notifications(waitingAtMost: max(0, nextPing - now)) {
