@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import os
 import secrets
 import time
 import urllib.parse
@@ -68,8 +69,6 @@ def main() -> None:
     parser.add_argument("--instances", required=True, help="base URLs, comma-separated")
     parser.add_argument("--samples", type=int, default=100)
     args = parser.parse_args()
-    import os
-
     key = os.environ["AUTHD_SIGNING_KEY"].encode()
     instances = [Instance(url) for url in args.instances.split(",")]
     database = psycopg.connect(args.database, autocommit=True)

@@ -20,12 +20,7 @@ package struct RequestData {
             values = [:]
             return
         }
-        // What nearly every client sends, first: splitting and lower-casing walk Characters.
-        let mediaType =
-            contentType == "application/json"
-            ? "application/json"
-            : (contentType ?? "").split(separator: ";", maxSplits: 1).first.map { $0.trimmingASCIIWhitespace().lowercased() } ?? ""
-        switch mediaType {
+        switch Self.mediaType(contentType) {
         case "application/json":
             (values, loneSurrogates) = try Self.json(body)
         case "application/x-www-form-urlencoded":
@@ -38,6 +33,19 @@ package struct RequestData {
         default:
             throw APIError.unsupportedMediaType(contentType ?? "")
         }
+    }
+
+    /// A Content-Type's media type: what comes before any `;`, without the spaces and tabs around
+    /// it, lower-cased. Found in the UTF-8 bytes: splitting the String walks Characters, which
+    /// cost more than parsing a refresh token's whole body.
+    static func mediaType(_ contentType: String?) -> String {
+        guard let utf8 = contentType?.utf8 else { return "" }
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        var start = utf8.startIndex
+        var end = utf8.firstIndex(of: UInt8(ascii: ";")) ?? utf8.endIndex
+        while start < end && isBlank(utf8[start]) { start = utf8.index(after: start) }
+        while end > start && isBlank(utf8[utf8.index(before: end)]) { end = utf8.index(before: end) }
+        return String(Substring(utf8[start..<end])).lowercased()
     }
 
     /// How deep a JSON body may nest: just under where Python's parser stops (its recursion

@@ -18,8 +18,10 @@ struct Migrate: ParsableCommand {
             // The schema's scripts read the user table from here (a custom user model's table
             // is Django's to create, and the blacklist tables reference it).
             let environment = currentEnvironment()
-            let userTable = environment["AUTHD_USER_TABLE"].flatMap { $0.isEmpty ? nil : $0 } ?? "auth_user"
-            let userIDField = environment["AUTHD_USER_ID_FIELD"].flatMap { $0.isEmpty ? nil : $0 } ?? "id"
+            let defaults = Settings()
+            func setting(_ name: String, _ fallback: String) -> String { environment[name].flatMap { $0.isEmpty ? nil : $0 } ?? fallback }
+            let userTable = setting("AUTHD_USER_TABLE", defaults.userTable)
+            let userIDField = setting("AUTHD_USER_ID_FIELD", defaults.userIDField)
             try session.execute("SELECT set_config('authd.user_table', $1, false)", [userTable])
             try session.execute("SELECT set_config('authd.user_id_field', $1, false)", [userIDField])
             let applied = try migrator.migrate(session)

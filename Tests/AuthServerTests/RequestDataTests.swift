@@ -43,6 +43,16 @@ struct RequestDataTests {
         #expect(body(fields(#"{"username":"a\u0000b","password":"x"}"#)) == #"400 {"username":["Null characters are not allowed."]}"#)
     }
 
+    @Test("a Content-Type's media type: before any parameters, blanks around it dropped, lower-cased", arguments: [
+        ("application/json", "application/json"), (" Application/JSON ;charset=utf-8", "application/json"),
+        ("\tmultipart/form-data; boundary=x", "multipart/form-data"), ("text/plain", "text/plain"), (";", ""), ("", ""),
+        ("APPLICATION/Ä", "application/ä"),
+    ])
+    func mediaTypes(header: String, expected: String) {
+        #expect(RequestData.mediaType(header) == expected)
+        #expect(RequestData.mediaType(nil) == "")
+    }
+
     @Test("bodies that are not objects, not JSON, or not a supported type are refused as DRF does")
     func documentErrors() {
         #expect(body(fields("[1,2]")) == #"400 {"non_field_errors":["Invalid data. Expected a dictionary, but got list."]}"#)

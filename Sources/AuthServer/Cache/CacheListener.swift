@@ -68,10 +68,10 @@ enum CacheListener {
     }
 
     private static func listen(_ session: PostgresSession, ping: String, cache: StoreCache) throws -> Never {
-        var nextPing = StoreCache.monotonicNow()
+        var nextPing = monotonicSeconds()
         var lastPingBack = nextPing
         while true {
-            var now = StoreCache.monotonicNow()
+            var now = monotonicSeconds()
             if now >= nextPing {
                 // A ping still unanswered is not doubled (the connection carries one command at a time).
                 if !session.commandInProgress { try session.send("NOTIFY \(ping), '\(now)'") }
@@ -80,12 +80,12 @@ enum CacheListener {
             for notification in try session.notifications(waitingAtMost: max(0, nextPing - now)) {
                 if notification.channel == ping, let sentAt = Double(notification.payload) {
                     cache.trust(until: sentAt + lease)
-                    lastPingBack = StoreCache.monotonicNow()
+                    lastPingBack = monotonicSeconds()
                 } else {
                     cache.apply(notification.payload)
                 }
             }
-            now = StoreCache.monotonicNow()
+            now = monotonicSeconds()
             guard now - lastPingBack < hangLimit else { throw ListenerHung(seconds: now - lastPingBack) }
         }
     }

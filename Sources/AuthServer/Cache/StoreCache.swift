@@ -1,7 +1,6 @@
 // What the database answered about users and refresh tokens, kept per instance and shared by its
 // loops, and forgotten the moment PostgreSQL says it changed.
 import EventLoop
-import Glibc
 
 /// What the cache holds, by key: a user by id (USER_ID_FIELD's text, as PostgreSQL prints it), a
 /// refresh token's blacklisting by jti.
@@ -96,7 +95,7 @@ final class StoreCache: Sendable {
     /// Monotonic seconds (a parameter so that tests can move time).
     private let now: @Sendable () -> Double
 
-    init(budget: Int, now: @escaping @Sendable () -> Double = StoreCache.monotonicNow) {
+    init(budget: Int, now: @escaping @Sendable () -> Double = monotonicSeconds) {
         state = Lock(State(entries: ClockCache(budget: budget)))
         self.now = now
     }
@@ -207,11 +206,5 @@ final class StoreCache: Sendable {
 
     private static func stripe(_ key: CacheKey) -> Int {
         key.hashValue & (stripeCount - 1)
-    }
-
-    @Sendable static func monotonicNow() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }
